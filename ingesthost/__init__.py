@@ -1,0 +1,52 @@
+"""ingesthost: run WebAssembly ingest processors over JSON documents.
+
+The public API::
+
+    from ingesthost import Pipeline
+
+    with Pipeline.from_file("pipeline.yml") as pipeline:
+        out = pipeline.process({"message": "user=alice"})   # dict, or None if dropped
+
+Errors are subclasses of :class:`IngestHostError`. The guest ABI is
+implemented in :mod:`ingesthost.abi` and specified in ``abi_spec/ABI.md``.
+"""
+
+__version__ = "0.1.0"
+
+from .abi import ABI_MAJOR, ABI_MINOR, LogLevel, Status
+from .document import IngestDocument
+from .engine import COMPILERS, DEFAULT_COMPILER, CompilerUnavailableError
+from .errors import (
+    FieldPathError,
+    IngestHostError,
+    InputError,
+    ModuleLoadError,
+    PipelineConfigError,
+    ProcessorError,
+)
+from .guest import GuestModule
+from .pipeline import DocumentResult, Pipeline
+from .processors import Processor, WasmProcessor
+
+__all__ = [
+    "ABI_MAJOR",
+    "ABI_MINOR",
+    "COMPILERS",
+    "DEFAULT_COMPILER",
+    "CompilerUnavailableError",
+    "DocumentResult",
+    "FieldPathError",
+    "GuestModule",
+    "IngestDocument",
+    "IngestHostError",
+    "InputError",
+    "LogLevel",
+    "ModuleLoadError",
+    "Pipeline",
+    "PipelineConfigError",
+    "Processor",
+    "ProcessorError",
+    "Status",
+    "WasmProcessor",
+    "__version__",
+]

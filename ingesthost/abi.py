@@ -1,0 +1,469 @@
+"""ABI 1.0 between ingesthost and its guests: the one Python module that implements it.
+
+``abi_spec/ABI.md`` is the contract; this module is its executable form:
+
+* the constants (statuses, log levels, ``process`` result codes, version),
+* the shape a guest must have (:func:`check_module`),
+* the host functions of the ``elastic`` import module (:class:`HostCalls`).
+
+Everything a guest hands the host is untrusted. Every pointer and length is
+masked to u32 and checked against the memory's current size; every failure
+becomes a status code returned to the guest. No Python exception escapes
+into wasmer from here, and the host never traps a guest for a bad argument.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import re
+import struct
+import time
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import orjson
+import wasmer
+from wasmer import FunctionType, MemoryType, Type
+
+from .document import MISSING, IngestDocument
+from .errors import FieldPathError, ModuleLoadError
+
+ABI_MAJOR = 1
+ABI_MINOR = 0
+#: What ``elastic_abi_version`` returns: ``(major << 16) | minor``.
+ABI_VERSION_WORD = (ABI_MAJOR << 16) | ABI_MINOR
+
+IMPORT_MODULE = "elastic"
+MARKER_PREFIX = "elastic_ingest_wasm_abi_"
+_MARKER_RE = re.compile(r"^elastic_ingest_wasm_abi_(\d+)_(\d+)$")
+
+_U32 = 0xFFFFFFFF
+
+
+class Status(enum.IntEnum):
+    """What every host function returns."""
+
+    OK = 0
+    INTERNAL_FAILURE = 1
+    INVALID_ARGUMENT = 2
+    NOT_FOUND = 3
+
+    @property
+    def label(self) -> str:
+        """The spec's name: ``Ok``, ``InternalFailure``, ``InvalidArgument``, ``NotFound``."""
+        return _STATUS_LABELS[self]
+
+
+_STATUS_LABELS = {
+    Status.OK: "Ok",
+    Status.INTERNAL_FAILURE: "InternalFailure",
+    Status.INVALID_ARGUMENT: "InvalidArgument",
+    Status.NOT_FOUND: "NotFound",
+}
+
+
+class LogLevel(enum.IntEnum):
+    DEBUG = 0
+    INFO = 1
+    WARN = 2
+    ERROR = 3
+    CRITICAL = 4
+
+
+_PY_LEVELS = {
+    LogLevel.DEBUG: logging.DEBUG,
+    LogLevel.INFO: logging.INFO,
+    LogLevel.WARN: logging.WARNING,
+    LogLevel.ERROR: logging.ERROR,
+    LogLevel.CRITICAL: logging.CRITICAL,
+}
+
+#: ``process`` return codes. Anything else fails the document.
+PROCESS_KEEP = 0
+PROCESS_DROP = 4
+
+
+def describe_process_code(code: int) -> str:
+    """The failure text for a ``process`` return code when the guest logged no error."""
+    try:
+        return f"process returned {code} ({Status(code).label})"
+    except ValueError:
+        return f"process returned {code}"
+
+
+# --------------------------------------------------------------------------
+# Module shape
+# --------------------------------------------------------------------------
+
+_I32 = Type.I32
+
+#: Host imports of ABI 1.0: name -> (params, results).
+IMPORT_SIGNATURES: dict[str, tuple[list[Type], list[Type]]] = {
+    "elastic_get_field": ([_I32, _I32, _I32, _I32], [_I32]),
+    "elastic_put_field": ([_I32, _I32, _I32, _I32], [_I32]),
+    "elastic_remove_field": ([_I32, _I32], [_I32]),
+    "elastic_get_current_time_nanoseconds": ([_I32], [_I32]),
+    "elastic_log": ([_I32, _I32, _I32], [_I32]),
+    "elastic_abi_version": ([], [_I32]),
+}
+
+REQUIRED_FUNCTIONS: dict[str, tuple[list[Type], list[Type]]] = {
+    "malloc": ([_I32], [_I32]),
+    "process": ([], [_I32]),
+}
+
+#: ``register`` is the name the proof of concept's later design used for ``configure``.
+CONFIGURE_EXPORTS = ("configure", "register")
+CONFIGURE_SIGNATURE = ([_I32, _I32], [_I32])
+INITIALIZE_EXPORT = "_initialize"
+INITIALIZE_SIGNATURE: tuple[list[Type], list[Type]] = ([], [])
+
+
+@dataclass(frozen=True)
+class GuestShape:
+    """What :func:`check_module` learned about a guest."""
+
+    abi_major: int
+    abi_minor: int
+    #: False for pre-1.0 guests (no marker export), which run as 1.0.
+    declared_version: bool
+    configure_export: str | None
+    has_initialize: bool
+    imports: tuple[str, ...] = field(default_factory=tuple)
+    exports: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def version_text(self) -> str:
+        text = f"{self.abi_major}.{self.abi_minor}"
+        return text if self.declared_version else f"{text} (no marker: pre-1.0 guest, run as 1.0)"
+
+
+def signature_text(params: list[Type], results: list[Type]) -> str:
+    def names(types: list[Type]) -> str:
+        return ", ".join(Type(t).name.lower() for t in types)
+
+    return f"({names(params)}) -> ({names(results)})"
+
+
+def _check_function(name: str, kind: Any, expected: tuple[list[Type], list[Type]]) -> str | None:
+    if not isinstance(kind, FunctionType):
+        return f"export `{name}` must be a function, found {type(kind).__name__}"
+    if list(kind.params) != expected[0] or list(kind.results) != expected[1]:
+        return (
+            f"export `{name}` has signature {signature_text(list(kind.params), list(kind.results))}, "
+            f"expected {signature_text(*expected)}"
+        )
+    return None
+
+
+def check_module(module: wasmer.Module, name: str, extra_imports: frozenset[str] = frozenset()) -> GuestShape:
+    """Check a compiled module against ABI 1.0; raise one error listing every problem.
+
+    ``extra_imports`` holds ``module.name`` pairs the caller will provide
+    beyond the ``elastic`` module (reserved for granted WASI imports).
+    """
+    problems: list[str] = []
+    exports = {e.name: e.type for e in module.exports}
+    if "memory" not in exports:
+        problems.append("missing required export `memory`")
+    elif not isinstance(exports["memory"], MemoryType):
+        problems.append("export `memory` must be a memory")
+    for fname, sig in REQUIRED_FUNCTIONS.items():
+        if fname not in exports:
+            problems.append(f"missing required export `{fname}`")
+        else:
+            problem = _check_function(fname, exports[fname], sig)
+            if problem:
+                problems.append(problem)
+
+    configure_export = None
+    for cname in CONFIGURE_EXPORTS:
+        if cname in exports:
+            problem = _check_function(cname, exports[cname], CONFIGURE_SIGNATURE)
+            if problem:
+                problems.append(problem)
+            elif configure_export is None:
+                configure_export = cname
+    has_initialize = INITIALIZE_EXPORT in exports
+    if has_initialize:
+        problem = _check_function(INITIALIZE_EXPORT, exports[INITIALIZE_EXPORT], INITIALIZE_SIGNATURE)
+        if problem:
+            problems.append(problem)
+
+    markers = [n for n in exports if n.startswith(MARKER_PREFIX)]
+    major, minor, declared = ABI_MAJOR, ABI_MINOR, False
+    if len(markers) > 1:
+        problems.append(f"declares several ABI versions: {', '.join(sorted(markers))}")
+    elif markers:
+        match = _MARKER_RE.match(markers[0])
+        if not match:
+            problems.append(
+                f"ABI marker `{markers[0]}` is malformed, expected {MARKER_PREFIX}<major>_<minor>"
+            )
+        else:
+            major, minor, declared = int(match.group(1)), int(match.group(2)), True
+            if major != ABI_MAJOR:
+                problems.append(
+                    f"declares ABI {major}.{minor}; this host implements ABI {ABI_MAJOR}.{ABI_MINOR} "
+                    f"and runs only ABI {ABI_MAJOR}.x guests"
+                )
+            elif minor > ABI_MINOR:
+                problems.append(
+                    f"declares ABI {major}.{minor}, newer than this host's ABI {ABI_MAJOR}.{ABI_MINOR}: "
+                    "upgrade ingesthost"
+                )
+            if not isinstance(exports[markers[0]], FunctionType):
+                problems.append(f"ABI marker `{markers[0]}` must be a function")
+
+    imports = []
+    unprovided = []
+    for imp in module.imports:
+        qualified = f"{imp.module}.{imp.name}"
+        imports.append(qualified)
+        if imp.module == IMPORT_MODULE and imp.name in IMPORT_SIGNATURES:
+            expected = IMPORT_SIGNATURES[imp.name]
+            kind = imp.type
+            if not isinstance(kind, FunctionType) or list(kind.params) != expected[0] or list(kind.results) != expected[1]:
+                got = (
+                    signature_text(list(kind.params), list(kind.results))
+                    if isinstance(kind, FunctionType)
+                    else type(kind).__name__
+                )
+                problems.append(f"imports `{qualified}` as {got}, the host provides {signature_text(*expected)}")
+        elif qualified not in extra_imports:
+            unprovided.append(qualified)
+    if unprovided:
+        problems.append(f"imports what the host does not provide: {', '.join(unprovided)}")
+
+    if problems:
+        raise ModuleLoadError(name, "; ".join(problems))
+    return GuestShape(
+        abi_major=major,
+        abi_minor=minor,
+        declared_version=declared,
+        configure_export=configure_export,
+        has_initialize=has_initialize,
+        imports=tuple(imports),
+        exports=tuple(exports),
+    )
+
+
+# --------------------------------------------------------------------------
+# Host functions
+# --------------------------------------------------------------------------
+
+_pack_u32 = struct.Struct("<I").pack_into
+_pack_u64 = struct.Struct("<Q").pack_into
+
+_OK = int(Status.OK)
+_INTERNAL = int(Status.INTERNAL_FAILURE)
+_INVALID = int(Status.INVALID_ARGUMENT)
+_NOT_FOUND = int(Status.NOT_FOUND)
+
+
+class HostCalls:
+    """The ``elastic`` host functions for one guest instance.
+
+    The wasmer functions built by :meth:`import_object` hold only a weak
+    reference to this object: the instance owns them, and this object owns
+    the instance's memory and ``malloc``. A strong reference would close a
+    cycle through wasmer's Rust objects that Python's garbage collector
+    cannot see, and every discarded instance would keep its ~6 GB address
+    space reservation forever.
+    """
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self.logger = logger
+        self.memory: wasmer.Memory | None = None
+        self.malloc: Callable[[int], int] | None = None
+        #: The document of the current ``process`` call, None outside one.
+        self.document: IngestDocument | None = None
+        #: Last Error/Critical log line of the current call: the failure message.
+        self.last_error: str | None = None
+        self._in_malloc = False
+
+    def bind(self, memory: wasmer.Memory, malloc: Callable[[int], int]) -> None:
+        self.memory = memory
+        self.malloc = malloc
+
+    def unbind(self) -> None:
+        self.memory = None
+        self.malloc = None
+        self.document = None
+
+    # -- memory helpers ----------------------------------------------------
+
+    def _view(self) -> memoryview:
+        """A fresh view of guest memory. Never keep one across a guest call:
+        the guest may grow (and so move) its memory."""
+        assert self.memory is not None
+        return memoryview(self.memory.buffer)
+
+    def guest_alloc(self, data: bytes) -> int | None:
+        """Copy ``data`` into memory obtained from the guest's ``malloc``.
+
+        Returns the address, or None when ``malloc`` failed, returned 0 or an
+        address whose range does not fit in memory, or trapped.
+        """
+        size = len(data)
+        if self._in_malloc or self.malloc is None:
+            return None
+        self._in_malloc = True
+        try:
+            ptr = self.malloc(size)
+        except RuntimeError as exc:  # a trap inside the guest's malloc
+            self.logger.debug("guest malloc(%d) trapped: %s", size, exc)
+            return None
+        finally:
+            self._in_malloc = False
+        ptr &= _U32
+        if ptr == 0:
+            return None
+        with self._view() as mem:  # re-read: malloc may have grown memory
+            if ptr + size > len(mem):
+                return None
+            mem[ptr : ptr + size] = data
+        return ptr
+
+    # -- the imports -------------------------------------------------------
+
+    def get_field(self, key_ptr: int, key_len: int, ret_ptr_ptr: int, ret_len_ptr: int) -> int:
+        doc = self.document
+        if doc is None or self._in_malloc:
+            return _INVALID
+        key_ptr &= _U32
+        key_len &= _U32
+        ret_ptr_ptr &= _U32
+        ret_len_ptr &= _U32
+        with self._view() as mem:
+            size = len(mem)
+            if key_ptr + key_len > size or ret_ptr_ptr + 4 > size or ret_len_ptr + 4 > size:
+                return _INVALID
+            try:
+                key = str(mem[key_ptr : key_ptr + key_len], "utf-8")
+            except UnicodeDecodeError:
+                return _INVALID
+        try:
+            value = doc.get(key)
+        except FieldPathError:
+            return _INVALID
+        if value is MISSING:
+            return _NOT_FOUND
+        data = orjson.dumps(value)
+        ptr = self.guest_alloc(data)
+        if ptr is None:
+            return _INTERNAL
+        with self._view() as mem:
+            _pack_u32(mem, ret_ptr_ptr, ptr)
+            _pack_u32(mem, ret_len_ptr, len(data))
+        return _OK
+
+    def put_field(self, key_ptr: int, key_len: int, value_ptr: int, value_len: int) -> int:
+        doc = self.document
+        if doc is None or self._in_malloc:
+            return _INVALID
+        key_ptr &= _U32
+        key_len &= _U32
+        value_ptr &= _U32
+        value_len &= _U32
+        with self._view() as mem:
+            size = len(mem)
+            if key_ptr + key_len > size or value_ptr + value_len > size:
+                return _INVALID
+            try:
+                key = str(mem[key_ptr : key_ptr + key_len], "utf-8")
+                value = orjson.loads(mem[value_ptr : value_ptr + value_len])
+            except (UnicodeDecodeError, orjson.JSONDecodeError):
+                return _INVALID
+        try:
+            doc.put(key, value)
+        except FieldPathError:
+            return _INVALID
+        return _OK
+
+    def remove_field(self, key_ptr: int, key_len: int) -> int:
+        doc = self.document
+        if doc is None or self._in_malloc:
+            return _INVALID
+        key_ptr &= _U32
+        key_len &= _U32
+        with self._view() as mem:
+            if key_ptr + key_len > len(mem):
+                return _INVALID
+            try:
+                key = str(mem[key_ptr : key_ptr + key_len], "utf-8")
+            except UnicodeDecodeError:
+                return _INVALID
+        try:
+            return _OK if doc.remove(key) else _NOT_FOUND
+        except FieldPathError:
+            return _INVALID
+
+    def get_current_time_nanoseconds(self, ret_ptr: int) -> int:
+        ret_ptr &= _U32
+        with self._view() as mem:
+            if ret_ptr + 8 > len(mem):
+                return _INVALID
+            _pack_u64(mem, ret_ptr, time.time_ns())
+        return _OK
+
+    def log(self, level: int, msg_ptr: int, msg_len: int) -> int:
+        msg_ptr &= _U32
+        msg_len &= _U32
+        if not 0 <= level <= 4:
+            return _INVALID
+        with self._view() as mem:
+            if msg_ptr + msg_len > len(mem):
+                return _INVALID
+            # Lenient on purpose: a log line with a bad byte is still worth reading.
+            message = str(mem[msg_ptr : msg_ptr + msg_len], "utf-8", "replace")
+        if level >= LogLevel.ERROR:
+            self.last_error = message
+        self.logger.log(_PY_LEVELS[LogLevel(level)], "%s", message)
+        return _OK
+
+    def abi_version(self) -> int:
+        return ABI_VERSION_WORD
+
+    # -- wiring ------------------------------------------------------------
+
+    def import_object(self, store: wasmer.Store) -> wasmer.ImportObject:
+        """The ``elastic`` import module, bound weakly to this object."""
+        ref = weakref.ref(self)
+        logger = self.logger
+
+        def guarded(method_name: str, fallback: int) -> Callable[..., int]:
+            method = getattr(HostCalls, method_name)
+
+            def call(*args: int) -> int:
+                host = ref()
+                if host is None:
+                    return _INTERNAL
+                try:
+                    return method(host, *args)
+                except Exception:  # never let a Python error reach wasmer
+                    logger.exception("host function %s failed", method_name)
+                    return fallback
+
+            return call
+
+        table = {
+            "elastic_get_field": "get_field",
+            "elastic_put_field": "put_field",
+            "elastic_remove_field": "remove_field",
+            "elastic_get_current_time_nanoseconds": "get_current_time_nanoseconds",
+            "elastic_log": "log",
+            "elastic_abi_version": "abi_version",
+        }
+        functions = {}
+        for import_name, method_name in table.items():
+            params, results = IMPORT_SIGNATURES[import_name]
+            fallback = ABI_VERSION_WORD if import_name == "elastic_abi_version" else _INTERNAL
+            functions[import_name] = wasmer.Function(
+                store, guarded(method_name, fallback), FunctionType(params, results)
+            )
+        imports = wasmer.ImportObject()
+        imports.register(IMPORT_MODULE, functions)
+        return imports

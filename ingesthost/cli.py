@@ -1,0 +1,195 @@
+"""The ``ingesthost`` command: a thin layer over the library.
+
+Exit status: 0 when every document was written or dropped on purpose, 1 when
+at least one document failed (it is in the failure output), 2 when the run
+could not start (bad arguments, pipeline or module refused, unreadable input).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import sys
+from pathlib import Path
+from typing import IO, Any, Iterator, Sequence
+
+import orjson
+
+from . import __version__
+from .engine import COMPILERS, DEFAULT_COMPILER
+from .errors import IngestHostError
+from .inspection import format_report, inspect_module
+from .ndjson import read_records
+from .pipeline import Pipeline
+from .runner import RunSummary, run
+
+EXIT_OK = 0
+EXIT_FAILURES = 1
+EXIT_ERROR = 2
+
+log = logging.getLogger("ingesthost.cli")
+
+
+def _parse_param(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        return key, orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return key, value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ingesthost",
+        description="Run WebAssembly ingest processors over JSON documents.",
+    )
+    parser.add_argument("--version", action="version", version=f"ingesthost {__version__}")
+    parser.add_argument(
+        "--log-level",
+        default="warning",
+        choices=["debug", "info", "warning", "error"],
+        help="level of log lines (guest logs included) written to stderr (default: warning)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    process = commands.add_parser(
+        "process",
+        help="run a pipeline over an NDJSON file",
+        description=(
+            "Run a pipeline over NDJSON documents (one JSON object per line) and write the "
+            "processed documents as NDJSON, in input order. Documents that fail, and input lines "
+            "that are not JSON objects, go to the failure output with the error, the processor "
+            "tag and the input line number. A summary goes to stderr. Exit status: 0 all good, "
+            "1 some documents failed, 2 the run could not start."
+        ),
+    )
+    process.add_argument("input", metavar="INPUT", help="NDJSON file, or - for standard input")
+    source = process.add_mutually_exclusive_group(required=True)
+    source.add_argument("--pipeline", "-p", metavar="FILE", help="pipeline file (JSON or YAML)")
+    source.add_argument("--module", "-m", metavar="M.wasm", help="run a single wasm module as the whole pipeline")
+    process.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        type=_parse_param,
+        metavar="KEY=VALUE",
+        help="a param for --module (repeatable); VALUE is read as JSON when it parses, else as a string",
+    )
+    process.add_argument("--output", "-o", metavar="FILE", help="output NDJSON file (default: standard output)")
+    process.add_argument(
+        "--failures",
+        metavar="FILE",
+        help=(
+            "failure NDJSON file (default: OUTPUT's name with .failures.ndjson next to it; "
+            "standard error when the output is standard output)"
+        ),
+    )
+    process.add_argument(
+        "--compiler",
+        choices=COMPILERS,
+        default=DEFAULT_COMPILER,
+        help="default wasm compiler (pipeline files may set their own; default: %(default)s)",
+    )
+    process.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
+
+    inspect = commands.add_parser(
+        "inspect",
+        help="show a module's ABI version, exports and imports",
+        description="Show a module's ABI version, exports and imports, and whether this host can run it.",
+    )
+    inspect.add_argument("module", metavar="MODULE", help="a .wasm (or .wasm.gz) file")
+    inspect.add_argument("--compiler", choices=COMPILERS, default=DEFAULT_COMPILER)
+    inspect.add_argument("--json", action="store_true", help="print the report as JSON")
+    return parser
+
+
+def default_failures_path(output: str) -> Path:
+    out = Path(output)
+    stem = out.name[: -len(".ndjson")] if out.name.endswith(".ndjson") else out.name
+    return out.with_name(stem + ".failures.ndjson")
+
+
+@contextlib.contextmanager
+def _open_input(name: str) -> Iterator[IO[bytes]]:
+    if name == "-":
+        yield sys.stdin.buffer
+        return
+    with open(name, "rb") as stream:
+        yield stream
+
+
+@contextlib.contextmanager
+def _open_output(name: str | None, fallback: IO[bytes]) -> Iterator[IO[bytes]]:
+    if name is None or name == "-":
+        yield fallback
+        fallback.flush()
+        return
+    with open(name, "wb") as stream:
+        yield stream
+
+
+def _summary_line(summary: RunSummary, failures_name: str) -> str:
+    line = (
+        f"ingesthost: read {summary.read}, written {summary.written}, dropped {summary.dropped}, "
+        f"failed {summary.failed}"
+    )
+    if summary.invalid_input:
+        line += f" ({summary.invalid_input} invalid input lines)"
+    if summary.failed:
+        line += f", failures in {failures_name}"
+    return line + f"; {summary.elapsed_seconds:.2f} s, {summary.docs_per_second:,.0f} docs/s"
+
+
+def cmd_process(args: argparse.Namespace) -> int:
+    if args.param and not args.module:
+        raise IngestHostError("--param applies to --module only; put params in the pipeline file")
+    if args.pipeline:
+        pipeline = Pipeline.from_file(args.pipeline, compiler=args.compiler)
+    else:
+        pipeline = Pipeline.from_module(args.module, dict(args.param), compiler=args.compiler)
+    failures_name = args.failures
+    if failures_name is None and args.output not in (None, "-"):
+        failures_name = str(default_failures_path(args.output))
+    source = "<stdin>" if args.input == "-" else args.input
+    with pipeline:
+        try:
+            with _open_input(args.input) as stream, _open_output(
+                args.output, sys.stdout.buffer
+            ) as output, _open_output(failures_name, sys.stderr.buffer) as failures:
+                summary = run(pipeline, read_records(stream, source), output, failures, source=source)
+        except OSError as exc:
+            raise IngestHostError(f"{exc.filename or ''}: {exc.strerror or exc}") from exc
+    if not args.quiet:
+        print(_summary_line(summary, failures_name or "<stderr>"), file=sys.stderr)
+    return EXIT_FAILURES if summary.failed else EXIT_OK
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    report = inspect_module(args.module, compiler=args.compiler)
+    if args.json:
+        print(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
+    else:
+        print(format_report(report))
+    return EXIT_OK if report["runnable"] else EXIT_FAILURES
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    handlers = {"process": cmd_process, "inspect": cmd_inspect}
+    try:
+        return handlers[args.command](args)
+    except IngestHostError as exc:
+        print(f"ingesthost: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("ingesthost: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

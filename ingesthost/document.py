@@ -1,0 +1,202 @@
+"""The document a pipeline works on, and the dotted-path rules of the ABI.
+
+Field paths follow Elasticsearch's classic ingest rules: a path is split on
+``.``; each segment walks into an object by key, or into a list by a
+non-negative decimal index. ``put`` creates missing intermediate objects but
+never list elements. These rules are the contract of ``elastic_get_field``,
+``elastic_put_field`` and ``elastic_remove_field``; see ``abi_spec/ABI.md``.
+
+Paths that start with ``_ingest.`` address the ingest metadata (for example
+``_ingest.timestamp``), which is readable by processors but not part of the
+document's source, as in Elasticsearch.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from typing import Any
+
+from .errors import FieldPathError
+
+#: Returned by :meth:`IngestDocument.get` when the field is absent.
+MISSING: Any = object()
+
+INGEST_KEY = "_ingest"
+
+
+def _split(path: str) -> list[str]:
+    parts = path.split(".")
+    if "" in parts:
+        if not path:
+            raise FieldPathError("path cannot be empty")
+        raise FieldPathError(f"path [{path}] has an empty segment")
+    return parts
+
+
+def _index(segment: str, path: str) -> int:
+    """A list index for ``segment``; raises if it is not a decimal integer.
+
+    Range is checked by the caller because get/remove treat an out-of-range
+    index as "absent" while put treats it as an error.
+    """
+    if not segment.isdigit() or not segment.isascii():
+        raise FieldPathError(
+            f"[{segment}] is not an integer, cannot be used as an index as part of path [{path}]"
+        )
+    return int(segment)
+
+
+def format_timestamp(ns: int) -> str:
+    """ISO-8601 UTC with nanoseconds, the shape of Elasticsearch's ``_ingest.timestamp``."""
+    seconds, frac = divmod(ns, 1_000_000_000)
+    base = datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
+    return base.strftime("%Y-%m-%dT%H:%M:%S") + f".{frac:09d}Z"
+
+
+class IngestDocument:
+    """A JSON object being processed, plus its ingest metadata.
+
+    ``source`` is the document itself (a dict that processors edit in place).
+    ``ingest`` holds ``_ingest`` metadata; ``timestamp`` is filled on first
+    read from ``ingest_ns``, the time the document entered the pipeline.
+    """
+
+    __slots__ = ("source", "_ingest", "ingest_ns")
+
+    def __init__(self, source: dict[str, Any], ingest_ns: int | None = None) -> None:
+        self.source = source
+        self._ingest: dict[str, Any] | None = None
+        self.ingest_ns = time.time_ns() if ingest_ns is None else ingest_ns
+
+    @property
+    def ingest(self) -> dict[str, Any]:
+        """The ``_ingest`` metadata map (created on first use)."""
+        if self._ingest is None:
+            self._ingest = {"timestamp": format_timestamp(self.ingest_ns)}
+        return self._ingest
+
+    # -- path resolution -------------------------------------------------
+
+    def _root(self, parts: list[str]) -> tuple[Any, list[str]]:
+        if parts[0] == INGEST_KEY and len(parts) > 1:
+            return self.ingest, parts[1:]
+        return self.source, parts
+
+    def get(self, path: str, default: Any = MISSING) -> Any:
+        """The value at ``path``, or ``default`` when it is absent.
+
+        Absent means: a missing key, an out-of-range list index, or a path
+        that continues through a scalar. A non-integer segment on a list is
+        an error (the path cannot address a list that way).
+        """
+        parts = _split(path)
+        node, parts = self._root(parts)
+        for segment in parts:
+            if isinstance(node, dict):
+                if segment not in node:
+                    return default
+                node = node[segment]
+            elif isinstance(node, list):
+                i = _index(segment, path)
+                if i >= len(node):
+                    return default
+                node = node[i]
+            else:
+                return default
+        return node
+
+    def has(self, path: str) -> bool:
+        return self.get(path) is not MISSING
+
+    def put(self, path: str, value: Any) -> None:
+        """Set ``path`` to ``value``, creating missing intermediate objects.
+
+        Validates the whole path before changing anything, so a failed put
+        leaves the document exactly as it was.
+        """
+        parts = _split(path)
+        node, parts = self._root(parts)
+        # Walk as far as the document goes; remember where objects must be created.
+        for depth, segment in enumerate(parts[:-1]):
+            if isinstance(node, dict):
+                child = node.get(segment, MISSING)
+                if child is MISSING or child is None:
+                    # Everything from here down is new: build it, then attach once.
+                    built: Any = value
+                    for seg in reversed(parts[depth + 1 :]):
+                        built = {seg: built}
+                    node[segment] = built
+                    return
+                node = child
+            elif isinstance(node, list):
+                i = _index(segment, path)
+                if i >= len(node):
+                    raise FieldPathError(
+                        f"[{segment}] is out of bounds for array with length [{len(node)}] as part of path [{path}]"
+                    )
+                node = node[i]
+            else:
+                raise FieldPathError(
+                    f"cannot set [{segment}] with parent object of type [{_type_name(node)}] as part of path [{path}]"
+                )
+        last = parts[-1]
+        if isinstance(node, dict):
+            node[last] = value
+        elif isinstance(node, list):
+            i = _index(last, path)
+            if i >= len(node):
+                raise FieldPathError(
+                    f"[{last}] is out of bounds for array with length [{len(node)}] as part of path [{path}]"
+                )
+            node[i] = value
+        else:
+            raise FieldPathError(
+                f"cannot set [{last}] with parent object of type [{_type_name(node)}] as part of path [{path}]"
+            )
+
+    def remove(self, path: str) -> bool:
+        """Remove ``path``; False when it was absent (nothing changed)."""
+        parts = _split(path)
+        node, parts = self._root(parts)
+        for segment in parts[:-1]:
+            if isinstance(node, dict):
+                if segment not in node:
+                    return False
+                node = node[segment]
+            elif isinstance(node, list):
+                i = _index(segment, path)
+                if i >= len(node):
+                    return False
+                node = node[i]
+            else:
+                return False
+        last = parts[-1]
+        if isinstance(node, dict):
+            if last not in node:
+                return False
+            del node[last]
+            return True
+        if isinstance(node, list):
+            i = _index(last, path)
+            if i >= len(node):
+                return False
+            del node[i]
+            return True
+        return False
+
+    def __repr__(self) -> str:
+        return f"IngestDocument({self.source!r})"
+
+
+def _type_name(value: Any) -> str:
+    """The JSON type of a value, for error messages."""
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if value is None:
+        return "null"
+    return type(value).__name__

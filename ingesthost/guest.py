@@ -1,0 +1,155 @@
+"""Guest modules and their instances: loading, instantiating, calling ``process``.
+
+A :class:`GuestModule` is compiled and checked against the ABI once. A
+:class:`GuestInstance` is one live instance, created once and reused for
+every document (wasmer reserves ~6 GB of address space per instance: one
+per document would exhaust the process). A trap leaves an instance in an
+unknown state, so the caller discards it and asks the module for a new one.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from pathlib import Path
+
+import orjson
+import wasmer
+
+from . import abi
+from .document import IngestDocument
+from .engine import Engine
+from .errors import IngestHostError, ModuleLoadError
+
+#: Decompressed size limit for ``.wasm.gz`` modules (a guard against gzip bombs).
+MAX_MODULE_BYTES = 512 * 1024 * 1024
+_WASM_MAGIC = b"\0asm"
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+class GuestTrap(IngestHostError):
+    """The guest trapped (unreachable, out-of-bounds access, stack overflow...)."""
+
+
+def read_module_bytes(path: Path) -> bytes:
+    """The wasm bytes of ``path``; gzip-compressed modules are accepted as they are."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModuleLoadError(str(path), f"cannot read file: {exc.strerror or exc}") from exc
+    if data[:2] == _GZIP_MAGIC:
+        inflater = zlib.decompressobj(wbits=31)  # 31: gzip container
+        try:
+            data = inflater.decompress(data, MAX_MODULE_BYTES + 1)
+        except zlib.error as exc:
+            raise ModuleLoadError(str(path), f"corrupt gzip data: {exc}") from exc
+        if len(data) > MAX_MODULE_BYTES:
+            raise ModuleLoadError(str(path), f"decompresses to more than {MAX_MODULE_BYTES} bytes")
+    return data
+
+
+class GuestModule:
+    """A compiled wasm module that passed the ABI checks."""
+
+    def __init__(self, name: str, module: wasmer.Module, shape: abi.GuestShape, engine: Engine) -> None:
+        self.name = name
+        self.module = module
+        self.shape = shape
+        self.engine = engine
+
+    @classmethod
+    def from_bytes(cls, data: bytes, engine: Engine, name: str = "<module>") -> "GuestModule":
+        """Compile and check; every problem becomes one :class:`ModuleLoadError`."""
+        if data[:4] != _WASM_MAGIC:
+            raise ModuleLoadError(name, "not a WebAssembly module (missing the \\0asm header)")
+        try:
+            module = engine.compile(data)
+        except (RuntimeError, TypeError, ValueError) as exc:
+            raise ModuleLoadError(name, f"not a valid WebAssembly module: {_first_line(exc)}") from exc
+        shape = abi.check_module(module, name)
+        return cls(name, module, shape, engine)
+
+    @classmethod
+    def from_file(cls, path: str | Path, engine: Engine) -> "GuestModule":
+        path = Path(path)
+        return cls.from_bytes(read_module_bytes(path), engine, name=str(path))
+
+    def instantiate(self, params: bytes = b"{}", logger: logging.Logger | None = None) -> "GuestInstance":
+        return GuestInstance(self, params, logger or logging.getLogger(f"ingesthost.guest.{Path(self.name).stem}"))
+
+
+class GuestInstance:
+    """One live instance of a guest with its host calls bound.
+
+    Construction runs ``_initialize`` (if exported) and ``configure`` (if
+    exported) with ``params``; any failure there raises ModuleLoadError.
+    """
+
+    def __init__(self, module: GuestModule, params: bytes, logger: logging.Logger) -> None:
+        self.module = module
+        self.host = abi.HostCalls(logger)
+        try:
+            instance = wasmer.Instance(module.module, self.host.import_object(module.engine.store))
+        except RuntimeError as exc:
+            raise ModuleLoadError(module.name, f"instantiation failed: {_first_line(exc)}") from exc
+        exports = instance.exports
+        self.host.bind(exports.memory, exports.malloc)
+        self._instance = instance
+        self._process = exports.process
+        shape = module.shape
+        try:
+            if shape.has_initialize:
+                getattr(exports, abi.INITIALIZE_EXPORT)()
+            if shape.configure_export:
+                self._configure(getattr(exports, shape.configure_export), params)
+        except RuntimeError as exc:
+            self.close()
+            raise ModuleLoadError(module.name, f"trapped during set-up: {_first_line(exc)}") from exc
+        except ModuleLoadError:
+            self.close()
+            raise
+
+    def _configure(self, configure: wasmer.Function, params: bytes) -> None:
+        self.host.last_error = None
+        ptr = self.host.guest_alloc(params)
+        if ptr is None:
+            raise ModuleLoadError(self.module.name, "configure: the guest's malloc failed for the params")
+        code = configure(ptr, len(params))
+        if code != 0:
+            detail = self.host.last_error or abi.describe_process_code(code).replace("process", "configure")
+            raise ModuleLoadError(self.module.name, f"configure rejected the params: {detail}")
+
+    def process(self, document: IngestDocument) -> tuple[int, str | None]:
+        """Run ``process`` on ``document``: (return code, last error log line).
+
+        Raises :class:`GuestTrap` if the guest trapped; the instance must
+        then be discarded.
+        """
+        host = self.host
+        host.document = document
+        host.last_error = None
+        try:
+            code = self._process()
+        except RuntimeError as exc:
+            raise GuestTrap(_first_line(exc)) from None
+        finally:
+            host.document = None
+        return code, host.last_error
+
+    def close(self) -> None:
+        """Drop every reference into wasmer so the instance can be freed now."""
+        self.host.unbind()
+        self._process = None
+        self._instance = None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    if text.startswith("RuntimeError: "):
+        text = text[len("RuntimeError: ") :]
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def encode_params(params: dict | None) -> bytes:
+    """The JSON object handed to ``configure``."""
+    return orjson.dumps(params or {})

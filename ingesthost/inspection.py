@@ -1,0 +1,69 @@
+"""``ingesthost inspect``: what a module is and whether this host can run it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from . import abi
+from .engine import DEFAULT_COMPILER, Engine
+from .errors import ModuleLoadError
+from .guest import read_module_bytes
+
+
+def _type_text(kind: Any) -> str:
+    if isinstance(kind, abi.FunctionType):
+        return "func " + abi.signature_text(list(kind.params), list(kind.results))
+    if isinstance(kind, abi.MemoryType):
+        maximum = "" if kind.maximum is None else f", max {kind.maximum} pages"
+        return f"memory (min {kind.minimum} pages{maximum})"
+    return type(kind).__name__.replace("Type", "").lower()
+
+
+def inspect_module(path: str | Path, compiler: str = DEFAULT_COMPILER) -> dict[str, Any]:
+    """A report: size, ABI version, exports, imports, and ``runnable`` with the reason if not."""
+    path = Path(path)
+    report: dict[str, Any] = {"module": str(path)}
+    data = read_module_bytes(path)
+    report["size_bytes"] = len(data)
+    engine = Engine(compiler)
+    try:
+        module = engine.compile(data)
+    except (RuntimeError, TypeError, ValueError) as exc:
+        report["runnable"] = False
+        report["problem"] = f"not a valid WebAssembly module: {str(exc).strip().splitlines()[0]}"
+        return report
+    report["exports"] = {e.name: _type_text(e.type) for e in module.exports}
+    report["imports"] = {f"{i.module}.{i.name}": _type_text(i.type) for i in module.imports}
+    try:
+        shape = abi.check_module(module, str(path))
+    except ModuleLoadError as exc:
+        report["runnable"] = False
+        report["problem"] = exc.problem
+        return report
+    report["abi_version"] = f"{shape.abi_major}.{shape.abi_minor}"
+    report["abi_declared"] = shape.declared_version
+    report["configure"] = shape.configure_export
+    report["runnable"] = True
+    return report
+
+
+def format_report(report: dict[str, Any]) -> str:
+    lines = [f"module:    {report['module']} ({report['size_bytes']} bytes)"]
+    if "abi_version" in report:
+        declared = "" if report["abi_declared"] else " (no ABI marker: pre-1.0 guest, runs as 1.0)"
+        lines.append(f"abi:       {report['abi_version']}{declared}")
+    if report.get("configure"):
+        lines.append(f"configure: exported as `{report['configure']}`")
+    for title in ("exports", "imports"):
+        entries = report.get(title)
+        if entries is None:
+            continue
+        lines.append(f"{title}:" + ("" if entries else "   (none)"))
+        for name, kind in entries.items():
+            lines.append(f"  {name}: {kind}")
+    if report["runnable"]:
+        lines.append("runnable:  yes")
+    else:
+        lines.append(f"runnable:  no: {report['problem']}")
+    return "\n".join(lines)

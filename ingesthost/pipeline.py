@@ -1,0 +1,154 @@
+"""The library entry point: a loaded pipeline that processes documents.
+
+A Python log shipper embeds it like this::
+
+    from ingesthost import Pipeline
+
+    with Pipeline.from_file("pipeline.yml") as pipeline:
+        doc = pipeline.process({"message": "user=alice status=200"})
+        # doc is the processed dict, or None when a processor dropped it;
+        # a failure raises ProcessorError carrying the processor's tag.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Literal
+
+import orjson
+
+from .config import PipelineBuilder, read_definition
+from .document import IngestDocument
+from .engine import DEFAULT_COMPILER, EngineSet
+from .errors import InputError, ProcessorError
+from .processors import Processor
+
+
+@dataclasses.dataclass(frozen=True)
+class DocumentResult:
+    """The outcome of one document in a batch: ``status`` is ``"ok"``,
+    ``"dropped"`` or ``"failed"``; ``document`` is set when ok, ``error`` when failed."""
+
+    status: Literal["ok", "dropped", "failed"]
+    document: dict[str, Any] | None = None
+    error: ProcessorError | None = None
+
+
+class Pipeline:
+    """An ordered list of processors, loaded and checked up front.
+
+    The first failure stops a document (it raises :class:`ProcessorError`);
+    a drop stops it too (the result is None). Instances of wasm guests live
+    as long as the pipeline: call :meth:`close` (or use ``with``) to free them.
+    """
+
+    def __init__(
+        self,
+        processors: list[Processor],
+        *,
+        description: str | None = None,
+        source: str | None = None,
+    ) -> None:
+        self.processors = list(processors)
+        self.description = description
+        self.source = source
+
+    # -- construction ------------------------------------------------------
+
+    @classmethod
+    def from_file(cls, path: str | Path, *, compiler: str = DEFAULT_COMPILER) -> "Pipeline":
+        """Load a JSON or YAML pipeline file; module paths are relative to the file."""
+        path = Path(path)
+        definition = read_definition(path)
+        return cls.from_definition(definition, base_dir=path.parent, source=str(path), compiler=compiler)
+
+    @classmethod
+    def from_definition(
+        cls,
+        definition: dict[str, Any],
+        *,
+        base_dir: str | Path = ".",
+        source: str | None = None,
+        compiler: str = DEFAULT_COMPILER,
+    ) -> "Pipeline":
+        """Build from an already-parsed definition (the shape of a pipeline file)."""
+        builder = PipelineBuilder(source=source, base_dir=Path(base_dir), engines=EngineSet(compiler))
+        processors, description = builder.build(definition)
+        return cls(processors, description=description, source=source)
+
+    @classmethod
+    def from_module(
+        cls,
+        module: str | Path,
+        params: dict[str, Any] | None = None,
+        *,
+        tag: str | None = None,
+        compiler: str = DEFAULT_COMPILER,
+    ) -> "Pipeline":
+        """A one-processor pipeline running ``module`` (the CLI's ``--module`` shortcut)."""
+        options: dict[str, Any] = {"module": str(Path(module).resolve()), "params": params or {}}
+        if tag:
+            options["tag"] = tag
+        return cls.from_definition({"processors": [{"wasm": options}]}, source=str(module), compiler=compiler)
+
+    # -- processing --------------------------------------------------------
+
+    def execute(self, document: IngestDocument) -> IngestDocument | None:
+        """Run every processor on ``document`` in place; None when dropped.
+
+        Raises :class:`ProcessorError` on the first failure.
+        """
+        for processor in self.processors:
+            result = processor.execute(document)
+            if result is None:
+                return None
+            document = result
+        return document
+
+    def process(self, doc: dict[str, Any]) -> dict[str, Any] | None:
+        """Process a copy of ``doc``; the caller's dict is never modified.
+
+        Returns the processed document, or None when a processor dropped it.
+        Raises :class:`ProcessorError` (with ``.tag``) when a processor fails,
+        and :class:`InputError` when ``doc`` is not a JSON object.
+        """
+        result = self.execute(IngestDocument(_json_copy(doc)))
+        return None if result is None else result.source
+
+    def process_many(self, docs: Iterable[dict[str, Any]]) -> Iterator[DocumentResult]:
+        """Process documents in order, one :class:`DocumentResult` each; a failed
+        document does not stop the batch."""
+        for doc in docs:
+            try:
+                out = self.process(doc)
+            except ProcessorError as exc:
+                yield DocumentResult("failed", error=exc)
+                continue
+            yield DocumentResult("dropped") if out is None else DocumentResult("ok", out)
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def close(self) -> None:
+        """Free the wasm instances now rather than at garbage collection."""
+        for processor in self.processors:
+            processor.close()
+
+    def __enter__(self) -> "Pipeline":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Pipeline {self.source or ''} processors={len(self.processors)}>"
+
+
+def _json_copy(doc: Any) -> dict[str, Any]:
+    """A deep copy that also proves ``doc`` is a JSON object, as a guest will see it."""
+    if not isinstance(doc, dict):
+        raise InputError(f"a document must be a JSON object (dict), got {type(doc).__name__}")
+    try:
+        return orjson.loads(orjson.dumps(doc))
+    except (TypeError, orjson.JSONEncodeError) as exc:
+        raise InputError(f"document is not JSON-serialisable: {exc}") from None

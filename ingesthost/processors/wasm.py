@@ -1,0 +1,72 @@
+"""The ``wasm`` processor: runs a guest module's ``process`` on each document."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from .. import abi
+from ..document import IngestDocument
+from ..errors import ProcessorError
+from ..guest import GuestInstance, GuestModule, GuestTrap, encode_params
+from .base import Processor
+
+
+class WasmProcessor(Processor):
+    """Runs one guest. Its instance is created at construction (so ``configure``
+    errors surface when the pipeline loads) and reused; a trapping instance is
+    discarded and replaced before the next document."""
+
+    type = "wasm"
+
+    def __init__(
+        self,
+        module: GuestModule,
+        params: dict[str, Any] | None = None,
+        *,
+        tag: str | None = None,
+        description: str | None = None,
+    ) -> None:
+        super().__init__(tag=tag, description=description)
+        self.module = module
+        self.params = dict(params or {})
+        self._params_json = encode_params(self.params)
+        self.logger = logging.getLogger(f"ingesthost.guest.{tag or Path(module.name).stem}")
+        self._instance: GuestInstance | None = self._new_instance()
+        #: How many times a trapped instance was replaced (observable in tests and stats).
+        self.replacements = 0
+
+    def _new_instance(self) -> GuestInstance:
+        return self.module.instantiate(self._params_json, self.logger)
+
+    def execute(self, document: IngestDocument) -> IngestDocument | None:
+        instance = self._instance
+        if instance is None:
+            try:
+                instance = self._instance = self._new_instance()
+            except Exception as exc:  # the module loaded once; report, do not crash the run
+                raise ProcessorError(
+                    f"cannot re-create the guest instance: {exc}", processor_type=self.type, tag=self.tag, kind="host"
+                ) from exc
+            self.replacements += 1
+        try:
+            code, last_error = instance.process(document)
+        except GuestTrap as trap:
+            instance.close()
+            self._instance = None
+            raise ProcessorError(
+                f"guest trapped: {trap}", processor_type=self.type, tag=self.tag, kind="guest_trap"
+            ) from None
+        if code == abi.PROCESS_KEEP:
+            return document
+        if code == abi.PROCESS_DROP:
+            return None
+        raise ProcessorError(
+            last_error or abi.describe_process_code(code), processor_type=self.type, tag=self.tag
+        )
+
+    def close(self) -> None:
+        if self._instance is not None:
+            self._instance.close()
+            self._instance = None
