@@ -58,12 +58,21 @@ def build_parser() -> argparse.ArgumentParser:
     process = commands.add_parser(
         "process",
         help="run a pipeline over an NDJSON file",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
-            "Run a pipeline over NDJSON documents (one JSON object per line) and write the "
-            "processed documents as NDJSON, in input order. Documents that fail, and input lines "
-            "that are not JSON objects, go to the failure output with the error, the processor "
-            "tag and the input line number. A summary goes to stderr. Exit status: 0 all good, "
-            "1 some documents failed, 2 the run could not start."
+            "Run a pipeline over NDJSON documents (one JSON object per line) and write the\n"
+            "processed documents as NDJSON, in input order.\n\n"
+            "Documents a processor fails, and input lines that are not JSON objects, go to the\n"
+            "failure output: one JSON record each with the error, the processor type and tag,\n"
+            "the input line number and the original line. A summary goes to stderr.\n\n"
+            "Exit status: 0 every document was written or dropped on purpose; 1 some documents\n"
+            "failed (see the failure output); 2 the run could not start (bad arguments, pipeline\n"
+            "or module refused, unreadable input)."
+        ),
+        epilog=(
+            "examples:\n"
+            "  ingesthost process logs.ndjson --pipeline pipeline.yml -o out.ndjson\n"
+            "  cat logs.ndjson | ingesthost process - -m kv_parse.wasm --param field=message\n"
         ),
     )
     process.add_argument("input", metavar="INPUT", help="NDJSON file, or - for standard input")
