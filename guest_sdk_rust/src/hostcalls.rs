@@ -4,6 +4,13 @@
 //! Prefer the safe wrappers in the crate root. On targets other than `wasm32`
 //! these are stand-ins returning `InternalFailure` (status 1), so the crate's
 //! pure-Rust parts can be unit-tested natively with `cargo test`.
+//!
+//! # Safety
+//! Every pointer/length pair must describe memory of this module that is
+//! valid for the access (read for keys, values and messages; write for the
+//! out-pointers: 4 bytes each for `ret_ptr_ptr`/`ret_len_ptr`, 8 for the
+//! time). A buffer returned through `elastic_get_field` was allocated with
+//! this module's `malloc(len)` and must be freed by the guest.
 
 #[cfg(target_arch = "wasm32")]
 #[link(wasm_import_module = "elastic")]
@@ -19,6 +26,9 @@ extern "C" {
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
     //! Stand-ins for native builds: there is no host, every call fails.
+    //! They touch no memory, so they have no safety requirements; they are
+    //! `unsafe` only to match the wasm32 imports.
+    #![allow(clippy::missing_safety_doc)]
     const INTERNAL_FAILURE: i32 = 1;
 
     pub unsafe fn elastic_get_field(_: i32, _: i32, _: i32, _: i32) -> i32 {

@@ -22,22 +22,22 @@ pub enum Value {
     Object(Vec<(String, Value)>),
 }
 
-/// A JSON number: its text (valid JSON number syntax) and its `f64` value.
+/// A JSON number, kept as its text (valid JSON number syntax). The `f64`
+/// value is computed on demand, so modules that never need it stay small.
 #[derive(Clone, Debug)]
 pub struct Number {
     text: String,
-    value: f64,
 }
 
 impl Number {
     /// An integer number.
     pub fn from_i64(i: i64) -> Number {
-        Number { text: i.to_string(), value: i as f64 }
+        Number { text: i.to_string() }
     }
 
     /// An unsigned integer number.
     pub fn from_u64(u: u64) -> Number {
-        Number { text: u.to_string(), value: u as f64 }
+        Number { text: u.to_string() }
     }
 
     /// A floating-point number; `None` for NaN and infinities (not JSON).
@@ -45,7 +45,7 @@ impl Number {
         if f.is_finite() {
             // Debug formatting of f64 is the shortest round-tripping text and
             // always valid JSON for finite values ("1.0", "1e-7", "1e300").
-            Some(Number { text: format!("{:?}", f), value: f })
+            Some(Number { text: format!("{:?}", f) })
         } else {
             None
         }
@@ -55,7 +55,7 @@ impl Number {
     pub fn parse(text: &str) -> Option<Number> {
         let b = text.as_bytes();
         if scan_number(b, 0) == Some(b.len()) {
-            Some(Number { text: text.to_string(), value: text.parse().unwrap_or(f64::NAN) })
+            Some(Number { text: text.to_string() })
         } else {
             None
         }
@@ -63,7 +63,8 @@ impl Number {
 
     /// The value as `f64` (may be rounded; overflowing literals are infinite).
     pub fn as_f64(&self) -> f64 {
-        self.value
+        // Valid JSON number text always parses as f64.
+        self.text.parse().unwrap_or(f64::NAN)
     }
 
     /// The value as `i64` if the text is an integer literal that fits.
@@ -95,15 +96,60 @@ impl Number {
 }
 
 impl PartialEq for Number {
-    /// Numeric comparison: integers exactly, anything else by `f64` value.
+    /// Exact numeric equality of the decimal values the texts denote:
+    /// `1 == 1.0 == 1e0 == 10e-1`, `-0 == 0`, and no rounding, so
+    /// `9007199254740993 != 9007199254740992` (exponents beyond ±10^18 saturate).
     fn eq(&self, other: &Number) -> bool {
-        if self.is_integer_literal() && other.is_integer_literal() {
-            // Compare exactly when both fit in i128, else fall back to f64.
-            if let (Ok(a), Ok(b)) = (self.text.parse::<i128>(), other.text.parse::<i128>()) {
-                return a == b;
+        decimal_parts(&self.text) == decimal_parts(&other.text)
+    }
+}
+
+/// Splits valid JSON number text into (negative, significant digits without
+/// leading or trailing zeros, exponent) so that value = digits × 10^exponent.
+/// Zero is (false, "", 0) whatever its sign or spelling.
+fn decimal_parts(text: &str) -> (bool, Vec<u8>, i64) {
+    let b = text.as_bytes();
+    let negative = b.first() == Some(&b'-');
+    let mut digits = Vec::with_capacity(b.len());
+    let mut exponent: i64 = 0;
+    let mut i = negative as usize;
+    let mut in_fraction = false;
+    while i < b.len() {
+        match b[i] {
+            c @ b'0'..=b'9' => {
+                if !(c == b'0' && digits.is_empty()) {
+                    digits.push(c);
+                }
+                if in_fraction {
+                    exponent -= 1;
+                }
             }
+            b'.' => in_fraction = true,
+            _ => break, // 'e' or 'E'
         }
-        self.value == other.value
+        i += 1;
+    }
+    if i < b.len() {
+        // Exponent part: [eE][+-]?digits, saturating.
+        i += 1;
+        let exp_negative = b.get(i) == Some(&b'-');
+        if let Some(b'+' | b'-') = b.get(i) {
+            i += 1;
+        }
+        let mut e: i64 = 0;
+        for &c in &b[i..] {
+            e = e.saturating_mul(10).saturating_add((c - b'0') as i64);
+        }
+        exponent = exponent.saturating_add(if exp_negative { -e } else { e });
+    }
+    while digits.last() == Some(&b'0') {
+        digits.pop();
+        exponent = exponent.saturating_add(1);
+    }
+    if digits.is_empty() {
+        (false, digits, 0)
+    } else {
+        (negative, digits, exponent)
     }
 }
 
@@ -257,18 +303,20 @@ impl PartialEq for Value {
             (Value::String(a), Value::String(b)) => a == b,
             (Value::Array(a), Value::Array(b)) => a == b,
             (Value::Object(a), Value::Object(b)) => {
-                let keys_of = |m: &[(String, Value)]| {
-                    let mut keys: Vec<&str> = m.iter().map(|(k, _)| k.as_str()).collect();
-                    keys.sort_unstable();
-                    keys.dedup();
-                    keys
-                };
-                let ka = keys_of(a);
-                ka == keys_of(b) && ka.iter().all(|k| self.get(k) == other.get(k))
+                let ka = sorted_keys(a);
+                ka == sorted_keys(b) && ka.iter().all(|k| self.get(k) == other.get(k))
             }
             _ => false,
         }
     }
+}
+
+/// The distinct member names of an object, sorted.
+fn sorted_keys(members: &[(String, Value)]) -> Vec<&str> {
+    let mut keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
 }
 
 impl fmt::Display for Value {
@@ -341,8 +389,7 @@ pub fn write_escaped(out: &mut String, s: &str) {
             0x00..=0x1f => "",
             _ => continue,
         };
-        // Only ASCII bytes reach here, so `i` is a char boundary.
-        out.push_str(&s[start..i]);
+        out.push_str(ascii_bounded(bytes, start, i));
         if esc.is_empty() {
             out.push_str("\\u00");
             out.push(HEX[(c >> 4) as usize] as char);
@@ -352,15 +399,22 @@ pub fn write_escaped(out: &mut String, s: &str) {
         }
         start = i + 1;
     }
-    out.push_str(&s[start..]);
+    out.push_str(ascii_bounded(bytes, start, bytes.len()));
     out.push('"');
+}
+
+/// `s[a..b]` for a `&str`'s bytes where `a` and `b` follow ASCII bytes (or are
+/// 0 or the end), hence char boundaries.
+fn ascii_bounded(bytes: &[u8], a: usize, b: usize) -> &str {
+    // SAFETY: `bytes` come from a `&str` and both ends are char boundaries.
+    unsafe { std::str::from_utf8_unchecked(&bytes[a..b]) }
 }
 
 /// Decodes one JSON string literal (with its quotes, optional surrounding
 /// whitespace) into the string it denotes, resolving `\uXXXX` escapes and
 /// surrogate pairs. Lone surrogates are an error.
 pub fn unescape(literal: &str) -> Result<String, ParseError> {
-    let mut p = Parser { text: literal, bytes: literal.as_bytes(), pos: 0, depth: 0 };
+    let mut p = Parser { bytes: literal.as_bytes(), pos: 0, depth: 0 };
     p.skip_ws();
     if p.peek() != Some(b'"') {
         return Err(p.err("expected a string"));
@@ -375,7 +429,7 @@ pub fn unescape(literal: &str) -> Result<String, ParseError> {
 
 /// Parses JSON text holding exactly one value (surrounding whitespace allowed).
 pub fn parse(text: &str) -> Result<Value, ParseError> {
-    let mut p = Parser { text, bytes: text.as_bytes(), pos: 0, depth: 0 };
+    let mut p = Parser { bytes: text.as_bytes(), pos: 0, depth: 0 };
     p.skip_ws();
     let v = p.parse_value()?;
     p.skip_ws();
@@ -421,7 +475,6 @@ fn scan_number(b: &[u8], start: usize) -> Option<usize> {
 }
 
 struct Parser<'a> {
-    text: &'a str,
     bytes: &'a [u8],
     pos: usize,
     depth: usize,
@@ -430,6 +483,13 @@ struct Parser<'a> {
 impl<'a> Parser<'a> {
     fn err(&self, msg: &'static str) -> ParseError {
         ParseError { pos: self.pos, msg }
+    }
+
+    /// `text[a..b]`, where `a` and `b` are positions of ASCII bytes (or the
+    /// end), hence char boundaries; avoids str slicing's panic machinery.
+    fn slice(&self, a: usize, b: usize) -> &'a str {
+        // SAFETY: `bytes` is `text` (valid UTF-8) and both ends are boundaries.
+        unsafe { std::str::from_utf8_unchecked(&self.bytes[a..b]) }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -462,9 +522,9 @@ impl<'a> Parser<'a> {
             Some(b'{') => self.parse_object(),
             Some(b'-' | b'0'..=b'9') => {
                 let end = scan_number(self.bytes, self.pos).ok_or_else(|| self.err("invalid number"))?;
-                let text = &self.text[self.pos..end];
+                let text = self.slice(self.pos, end);
                 self.pos = end;
-                Ok(Value::Number(Number { text: text.to_string(), value: text.parse().unwrap_or(f64::NAN) }))
+                Ok(Value::Number(Number { text: text.to_string() }))
             }
             Some(_) => Err(self.err("unexpected character")),
         }
@@ -569,12 +629,12 @@ impl<'a> Parser<'a> {
             };
             match c {
                 b'"' => {
-                    out.push_str(&self.text[start..self.pos]);
+                    out.push_str(self.slice(start, self.pos));
                     self.pos += 1;
                     return Ok(out);
                 }
                 b'\\' => {
-                    out.push_str(&self.text[start..self.pos]);
+                    out.push_str(self.slice(start, self.pos));
                     self.pos += 1;
                     let e = self.peek().ok_or_else(|| self.err("unterminated string"))?;
                     self.pos += 1;
@@ -673,6 +733,16 @@ mod tests {
         assert_ne!(parse("9007199254740993").unwrap(), parse("9007199254740992").unwrap());
         assert_ne!(parse("1").unwrap(), parse("\"1\"").unwrap());
         assert_ne!(parse("1").unwrap(), parse("true").unwrap());
+        assert_eq!(parse("-0.0e5").unwrap(), parse("0").unwrap());
+        assert_eq!(parse("0.00120").unwrap(), parse("12e-4").unwrap());
+        assert_eq!(parse("-1200").unwrap(), parse("-1.2E+3").unwrap());
+        assert_eq!(parse("00").ok(), None);
+        assert_ne!(parse("-1").unwrap(), parse("1").unwrap());
+        assert_ne!(parse("1e400").unwrap(), parse("1e401").unwrap());
+        assert_ne!(parse("0.1").unwrap(), parse("0.11").unwrap());
+        assert_eq!(parse("1.5").unwrap(), Value::from(1.5));
+        assert_eq!(decimal_parts("120.50"), (false, b"1205".to_vec(), -1));
+        assert_eq!(decimal_parts("-0"), (false, Vec::new(), 0));
     }
 
     #[test]
