@@ -27,7 +27,7 @@ import orjson
 import wasmer
 from wasmer import FunctionType, MemoryType, Type
 
-from .document import MISSING, IngestDocument
+from .document import MISSING, IngestDocument, parse_path
 from .errors import FieldPathError, ModuleLoadError
 
 ABI_MAJOR = 1
@@ -263,6 +263,12 @@ _INVALID = int(Status.INVALID_ARGUMENT)
 _NOT_FOUND = int(Status.NOT_FOUND)
 
 
+#: Distinct keys remembered per instance (their split paths); a guest that
+#: sends ever-new keys only costs a cache reset, never unbounded memory.
+PATH_CACHE_SIZE = 4096
+_BAD_PATH = ((), "")
+
+
 class HostCalls:
     """The ``elastic`` host functions for one guest instance.
 
@@ -283,23 +289,53 @@ class HostCalls:
         #: Last Error/Critical log line of the current call: the failure message.
         self.last_error: str | None = None
         self._in_malloc = False
+        self._view: memoryview | None = None
+        self._view_size = -1
+        self._paths: dict[bytes, tuple[tuple[str, ...], str]] = {}
 
     def bind(self, memory: wasmer.Memory, malloc: Callable[[int], int]) -> None:
         self.memory = memory
         self.malloc = malloc
+        self._view = None
+        self._view_size = -1
 
     def unbind(self) -> None:
         self.memory = None
         self.malloc = None
         self.document = None
+        self._view = None
+        self._view_size = -1
 
     # -- memory helpers ----------------------------------------------------
 
-    def _view(self) -> memoryview:
-        """A fresh view of guest memory. Never keep one across a guest call:
-        the guest may grow (and so move) its memory."""
+    def _mem(self) -> memoryview:
+        """A view of guest memory, taken again whenever the memory's size changed.
+
+        Memory only changes by growing, and growing is the only time its
+        buffer may move, so comparing sizes (cheap) is enough to never use a
+        stale view. Call it again after every call into the guest.
+        """
         assert self.memory is not None
-        return memoryview(self.memory.buffer)
+        size = self.memory.data_size
+        if size != self._view_size:
+            self._view = memoryview(self.memory.buffer)
+            self._view_size = len(self._view)
+        return self._view  # type: ignore[return-value]
+
+    def _path(self, mem: memoryview, ptr: int, length: int) -> tuple[tuple[str, ...], str]:
+        """The split path for the key bytes at ``ptr`` (cached), or ``_BAD_PATH``."""
+        raw = mem[ptr : ptr + length].tobytes()
+        entry = self._paths.get(raw)
+        if entry is None:
+            try:
+                text = raw.decode("utf-8")
+                entry = (tuple(parse_path(text)), text)
+            except (UnicodeDecodeError, FieldPathError):
+                entry = _BAD_PATH
+            if len(self._paths) >= PATH_CACHE_SIZE:
+                self._paths.clear()
+            self._paths[raw] = entry
+        return entry
 
     def guest_alloc(self, data: bytes) -> int | None:
         """Copy ``data`` into memory obtained from the guest's ``malloc``.
@@ -319,12 +355,10 @@ class HostCalls:
         finally:
             self._in_malloc = False
         ptr &= _U32
-        if ptr == 0:
+        mem = self._mem()  # re-read: malloc may have grown memory
+        if ptr == 0 or ptr + size > self._view_size:
             return None
-        with self._view() as mem:  # re-read: malloc may have grown memory
-            if ptr + size > len(mem):
-                return None
-            mem[ptr : ptr + size] = data
+        mem[ptr : ptr + size] = data
         return ptr
 
     # -- the imports -------------------------------------------------------
@@ -337,16 +371,15 @@ class HostCalls:
         key_len &= _U32
         ret_ptr_ptr &= _U32
         ret_len_ptr &= _U32
-        with self._view() as mem:
-            size = len(mem)
-            if key_ptr + key_len > size or ret_ptr_ptr + 4 > size or ret_len_ptr + 4 > size:
-                return _INVALID
-            try:
-                key = str(mem[key_ptr : key_ptr + key_len], "utf-8")
-            except UnicodeDecodeError:
-                return _INVALID
+        mem = self._mem()
+        size = self._view_size
+        if key_ptr + key_len > size or ret_ptr_ptr + 4 > size or ret_len_ptr + 4 > size:
+            return _INVALID
+        parts, key = self._path(mem, key_ptr, key_len)
+        if not parts:
+            return _INVALID
         try:
-            value = doc.get(key)
+            value = doc.get_path(parts, key)
         except FieldPathError:
             return _INVALID
         if value is MISSING:
@@ -355,9 +388,9 @@ class HostCalls:
         ptr = self.guest_alloc(data)
         if ptr is None:
             return _INTERNAL
-        with self._view() as mem:
-            _pack_u32(mem, ret_ptr_ptr, ptr)
-            _pack_u32(mem, ret_len_ptr, len(data))
+        mem = self._view  # guest_alloc re-read it
+        _pack_u32(mem, ret_ptr_ptr, ptr)
+        _pack_u32(mem, ret_len_ptr, len(data))
         return _OK
 
     def put_field(self, key_ptr: int, key_len: int, value_ptr: int, value_len: int) -> int:
@@ -368,18 +401,17 @@ class HostCalls:
         key_len &= _U32
         value_ptr &= _U32
         value_len &= _U32
-        with self._view() as mem:
-            size = len(mem)
-            if key_ptr + key_len > size or value_ptr + value_len > size:
-                return _INVALID
-            try:
-                key = str(mem[key_ptr : key_ptr + key_len], "utf-8")
-                value = orjson.loads(mem[value_ptr : value_ptr + value_len])
-            except (UnicodeDecodeError, orjson.JSONDecodeError):
-                return _INVALID
+        mem = self._mem()
+        size = self._view_size
+        if key_ptr + key_len > size or value_ptr + value_len > size:
+            return _INVALID
+        parts, key = self._path(mem, key_ptr, key_len)
+        if not parts:
+            return _INVALID
         try:
-            doc.put(key, value)
-        except FieldPathError:
+            value = orjson.loads(mem[value_ptr : value_ptr + value_len])
+            doc.put_path(parts, key, value)
+        except (orjson.JSONDecodeError, FieldPathError):
             return _INVALID
         return _OK
 
@@ -389,24 +421,23 @@ class HostCalls:
             return _INVALID
         key_ptr &= _U32
         key_len &= _U32
-        with self._view() as mem:
-            if key_ptr + key_len > len(mem):
-                return _INVALID
-            try:
-                key = str(mem[key_ptr : key_ptr + key_len], "utf-8")
-            except UnicodeDecodeError:
-                return _INVALID
+        mem = self._mem()
+        if key_ptr + key_len > self._view_size:
+            return _INVALID
+        parts, key = self._path(mem, key_ptr, key_len)
+        if not parts:
+            return _INVALID
         try:
-            return _OK if doc.remove(key) else _NOT_FOUND
+            return _OK if doc.remove_path(parts, key) else _NOT_FOUND
         except FieldPathError:
             return _INVALID
 
     def get_current_time_nanoseconds(self, ret_ptr: int) -> int:
         ret_ptr &= _U32
-        with self._view() as mem:
-            if ret_ptr + 8 > len(mem):
-                return _INVALID
-            _pack_u64(mem, ret_ptr, time.time_ns())
+        mem = self._mem()
+        if ret_ptr + 8 > self._view_size:
+            return _INVALID
+        _pack_u64(mem, ret_ptr, time.time_ns())
         return _OK
 
     def log(self, level: int, msg_ptr: int, msg_len: int) -> int:
@@ -414,11 +445,11 @@ class HostCalls:
         msg_len &= _U32
         if not 0 <= level <= 4:
             return _INVALID
-        with self._view() as mem:
-            if msg_ptr + msg_len > len(mem):
-                return _INVALID
-            # Lenient on purpose: a log line with a bad byte is still worth reading.
-            message = str(mem[msg_ptr : msg_ptr + msg_len], "utf-8", "replace")
+        mem = self._mem()
+        if msg_ptr + msg_len > self._view_size:
+            return _INVALID
+        # Lenient on purpose: a log line with a bad byte is still worth reading.
+        message = str(mem[msg_ptr : msg_ptr + msg_len], "utf-8", "replace")
         if level >= LogLevel.ERROR:
             self.last_error = message
         self.logger.log(_PY_LEVELS[LogLevel(level)], "%s", message)
@@ -430,40 +461,70 @@ class HostCalls:
     # -- wiring ------------------------------------------------------------
 
     def import_object(self, store: wasmer.Store) -> wasmer.ImportObject:
-        """The ``elastic`` import module, bound weakly to this object."""
+        """The ``elastic`` import module, bound weakly to this object.
+
+        One small closure per import (no ``*args``: these run several times
+        per document). Each turns any Python error into InternalFailure, so
+        nothing escapes into wasmer; KeyboardInterrupt still propagates.
+        """
         ref = weakref.ref(self)
         logger = self.logger
 
-        def guarded(method_name: str, fallback: int) -> Callable[..., int]:
-            method = getattr(HostCalls, method_name)
+        def failed(name: str) -> int:
+            logger.exception("host function %s failed", name)
+            return _INTERNAL
 
-            def call(*args: int) -> int:
-                host = ref()
-                if host is None:
-                    return _INTERNAL
-                try:
-                    return method(host, *args)
-                except Exception:  # never let a Python error reach wasmer
-                    logger.exception("host function %s failed", method_name)
-                    return fallback
+        def get_field(a: int, b: int, c: int, d: int) -> int:
+            host = ref()
+            try:
+                return host.get_field(a, b, c, d) if host else _INTERNAL
+            except Exception:
+                return failed("elastic_get_field")
 
-            return call
+        def put_field(a: int, b: int, c: int, d: int) -> int:
+            host = ref()
+            try:
+                return host.put_field(a, b, c, d) if host else _INTERNAL
+            except Exception:
+                return failed("elastic_put_field")
 
-        table = {
-            "elastic_get_field": "get_field",
-            "elastic_put_field": "put_field",
-            "elastic_remove_field": "remove_field",
-            "elastic_get_current_time_nanoseconds": "get_current_time_nanoseconds",
-            "elastic_log": "log",
-            "elastic_abi_version": "abi_version",
+        def remove_field(a: int, b: int) -> int:
+            host = ref()
+            try:
+                return host.remove_field(a, b) if host else _INTERNAL
+            except Exception:
+                return failed("elastic_remove_field")
+
+        def get_current_time_nanoseconds(a: int) -> int:
+            host = ref()
+            try:
+                return host.get_current_time_nanoseconds(a) if host else _INTERNAL
+            except Exception:
+                return failed("elastic_get_current_time_nanoseconds")
+
+        def log(a: int, b: int, c: int) -> int:
+            host = ref()
+            try:
+                return host.log(a, b, c) if host else _INTERNAL
+            except Exception:
+                return failed("elastic_log")
+
+        def abi_version() -> int:
+            return ABI_VERSION_WORD
+
+        implementations = {
+            "elastic_get_field": get_field,
+            "elastic_put_field": put_field,
+            "elastic_remove_field": remove_field,
+            "elastic_get_current_time_nanoseconds": get_current_time_nanoseconds,
+            "elastic_log": log,
+            "elastic_abi_version": abi_version,
         }
-        functions = {}
-        for import_name, method_name in table.items():
-            params, results = IMPORT_SIGNATURES[import_name]
-            fallback = ABI_VERSION_WORD if import_name == "elastic_abi_version" else _INTERNAL
-            functions[import_name] = wasmer.Function(
-                store, guarded(method_name, fallback), FunctionType(params, results)
-            )
+        assert implementations.keys() == IMPORT_SIGNATURES.keys()
+        functions = {
+            name: wasmer.Function(store, fn, FunctionType(*IMPORT_SIGNATURES[name]))
+            for name, fn in implementations.items()
+        }
         imports = wasmer.ImportObject()
         imports.register(IMPORT_MODULE, functions)
         return imports

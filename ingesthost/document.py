@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 import time
-from typing import Any
+from typing import Any, Sequence
 
 from .errors import FieldPathError
 
@@ -25,7 +25,10 @@ MISSING: Any = object()
 INGEST_KEY = "_ingest"
 
 
-def _split(path: str) -> list[str]:
+def parse_path(path: str) -> list[str]:
+    """Split a dotted path into segments; raises FieldPathError for an empty
+    path or an empty segment. Callers that see the same paths again (the
+    ABI host calls) cache the result."""
     parts = path.split(".")
     if "" in parts:
         if not path:
@@ -78,7 +81,7 @@ class IngestDocument:
 
     # -- path resolution -------------------------------------------------
 
-    def _root(self, parts: list[str]) -> tuple[Any, list[str]]:
+    def _root(self, parts: Sequence[str]) -> tuple[Any, Sequence[str]]:
         if parts[0] == INGEST_KEY and len(parts) > 1:
             return self.ingest, parts[1:]
         return self.source, parts
@@ -90,7 +93,10 @@ class IngestDocument:
         that continues through a scalar. A non-integer segment on a list is
         an error (the path cannot address a list that way).
         """
-        parts = _split(path)
+        return self.get_path(parse_path(path), path, default)
+
+    def get_path(self, parts: Sequence[str], path: str, default: Any = MISSING) -> Any:
+        """:meth:`get` with the path already split (``path`` is for messages)."""
         node, parts = self._root(parts)
         for segment in parts:
             if isinstance(node, dict):
@@ -115,7 +121,10 @@ class IngestDocument:
         Validates the whole path before changing anything, so a failed put
         leaves the document exactly as it was.
         """
-        parts = _split(path)
+        self.put_path(parse_path(path), path, value)
+
+    def put_path(self, parts: Sequence[str], path: str, value: Any) -> None:
+        """:meth:`put` with the path already split."""
         node, parts = self._root(parts)
         # Walk as far as the document goes; remember where objects must be created.
         for depth, segment in enumerate(parts[:-1]):
@@ -157,7 +166,10 @@ class IngestDocument:
 
     def remove(self, path: str) -> bool:
         """Remove ``path``; False when it was absent (nothing changed)."""
-        parts = _split(path)
+        return self.remove_path(parse_path(path), path)
+
+    def remove_path(self, parts: Sequence[str], path: str) -> bool:
+        """:meth:`remove` with the path already split."""
         node, parts = self._root(parts)
         for segment in parts[:-1]:
             if isinstance(node, dict):

@@ -8,7 +8,6 @@ what is wrong, so the caller can send it to the failure output.
 from __future__ import annotations
 
 import base64
-import dataclasses
 from typing import IO, Any, Iterator
 
 import orjson
@@ -16,14 +15,36 @@ import orjson
 from .errors import InputError
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
 class Record:
-    """One input line. Exactly one of ``document`` and ``error`` is set."""
+    """One input line. Exactly one of ``document`` and ``error`` is set.
 
-    line: int
-    raw: bytes
-    document: dict[str, Any] | None = None
-    error: InputError | None = None
+    ``raw`` is the line as read, line ending included (see :attr:`text`).
+    A plain slotted class: one is created per input line, on the hot path.
+    """
+
+    __slots__ = ("line", "raw", "document", "error")
+
+    def __init__(
+        self,
+        line: int,
+        raw: bytes,
+        document: dict[str, Any] | None = None,
+        error: InputError | None = None,
+    ) -> None:
+        self.line = line
+        self.raw = raw
+        self.document = document
+        self.error = error
+
+    @property
+    def text(self) -> bytes:
+        """The line without its ``\\n`` or ``\\r\\n`` ending."""
+        raw = self.raw
+        if raw.endswith(b"\n"):
+            raw = raw[:-1]
+            if raw.endswith(b"\r"):
+                raw = raw[:-1]
+        return raw
 
 
 def read_records(stream: IO[bytes], source: str) -> Iterator[Record]:
@@ -32,28 +53,39 @@ def read_records(stream: IO[bytes], source: str) -> Iterator[Record]:
     Accepts ``\\n`` and ``\\r\\n`` line ends and a missing final newline.
     Blank lines, invalid UTF-8, invalid JSON and non-objects become errors.
     """
+    loads = orjson.loads
     for number, raw in enumerate(stream, start=1):
-        line = raw[:-1] if raw.endswith(b"\n") else raw
-        if line.endswith(b"\r"):
-            line = line[:-1]
-        if not line.strip():
-            yield Record(number, line, error=InputError("blank line", source=source, line=number))
-            continue
         try:
-            doc = orjson.loads(line)
+            doc = loads(raw)  # JSON allows the trailing \r\n as whitespace
         except orjson.JSONDecodeError as exc:
-            yield Record(number, line, error=InputError(_json_problem(line, exc), source=source, line=number))
+            record = Record(number, raw)
+            text = record.text
+            problem = "blank line" if not text.strip() else _json_problem(text, exc)
+            record.error = InputError(problem, source=source, line=number)
+            yield record
             continue
-        if not isinstance(doc, dict):
+        if type(doc) is not dict:
             yield Record(
                 number,
-                line,
+                raw,
                 error=InputError(
-                    f"a document must be a JSON object, found {type(doc).__name__}", source=source, line=number
+                    f"a document must be a JSON object, found {_json_type(doc)}", source=source, line=number
                 ),
             )
             continue
-        yield Record(number, line, document=doc)
+        yield Record(number, raw, doc)
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a number"
 
 
 def _json_problem(line: bytes, exc: orjson.JSONDecodeError) -> str:

@@ -63,7 +63,7 @@ def failure_record(record: Record, source: str, error: Exception) -> dict[str, A
         # Processors edit in place: re-read the untouched original from the raw line.
         entry["document"] = orjson.loads(record.raw)
     else:
-        entry.update(raw_fields(record.raw))
+        entry.update(raw_fields(record.text))
     return entry
 
 
