@@ -18,6 +18,7 @@ import enum
 import logging
 import re
 import struct
+import sys
 import time
 import weakref
 from dataclasses import dataclass, field
@@ -267,6 +268,8 @@ _NOT_FOUND = int(Status.NOT_FOUND)
 #: sends ever-new keys only costs a cache reset, never unbounded memory.
 PATH_CACHE_SIZE = 4096
 _BAD_PATH = ((), "")
+#: See :meth:`HostCalls._fits`.
+STABLE_MEMORY_BASE = sys.maxsize > 2**32
 
 
 class HostCalls:
@@ -308,19 +311,25 @@ class HostCalls:
 
     # -- memory helpers ----------------------------------------------------
 
-    def _mem(self) -> memoryview:
-        """A view of guest memory, taken again whenever the memory's size changed.
-
-        Memory only changes by growing, and growing is the only time its
-        buffer may move, so comparing sizes (cheap) is enough to never use a
-        stale view. Call it again after every call into the guest.
-        """
+    def _refresh(self) -> memoryview:
         assert self.memory is not None
-        size = self.memory.data_size
-        if size != self._view_size:
-            self._view = memoryview(self.memory.buffer)
-            self._view_size = len(self._view)
-        return self._view  # type: ignore[return-value]
+        self._view = memoryview(self.memory.buffer)
+        self._view_size = len(self._view)
+        return self._view
+
+    def _fits(self, end: int) -> bool:
+        """Whether ``[0, end)`` lies in guest memory; leaves ``self._view`` usable.
+
+        The view is cached across calls. On 64-bit hosts wasmer reserves the
+        whole 4 GiB range of every wasm32 memory up front, so growing never
+        moves the memory: a cached view can only be too short, never stale,
+        and is taken again when an access falls past its end
+        (``tests/test_abi_hostcalls.py`` checks that the base stays put).
+        Elsewhere the view is taken again on every call.
+        """
+        if end <= self._view_size and STABLE_MEMORY_BASE:
+            return True
+        return end <= len(self._refresh())
 
     def _path(self, mem: memoryview, ptr: int, length: int) -> tuple[tuple[str, ...], str]:
         """The split path for the key bytes at ``ptr`` (cached), or ``_BAD_PATH``."""
@@ -355,10 +364,9 @@ class HostCalls:
         finally:
             self._in_malloc = False
         ptr &= _U32
-        mem = self._mem()  # re-read: malloc may have grown memory
-        if ptr == 0 or ptr + size > self._view_size:
+        if ptr == 0 or not self._fits(ptr + size):  # malloc may have grown memory
             return None
-        mem[ptr : ptr + size] = data
+        self._view[ptr : ptr + size] = data  # type: ignore[index]
         return ptr
 
     # -- the imports -------------------------------------------------------
@@ -371,11 +379,9 @@ class HostCalls:
         key_len &= _U32
         ret_ptr_ptr &= _U32
         ret_len_ptr &= _U32
-        mem = self._mem()
-        size = self._view_size
-        if key_ptr + key_len > size or ret_ptr_ptr + 4 > size or ret_len_ptr + 4 > size:
+        if not self._fits(max(key_ptr + key_len, ret_ptr_ptr + 4, ret_len_ptr + 4)):
             return _INVALID
-        parts, key = self._path(mem, key_ptr, key_len)
+        parts, key = self._path(self._view, key_ptr, key_len)
         if not parts:
             return _INVALID
         try:
@@ -388,7 +394,7 @@ class HostCalls:
         ptr = self.guest_alloc(data)
         if ptr is None:
             return _INTERNAL
-        mem = self._view  # guest_alloc re-read it
+        mem = self._view  # guest_alloc made sure it covers the new memory
         _pack_u32(mem, ret_ptr_ptr, ptr)
         _pack_u32(mem, ret_len_ptr, len(data))
         return _OK
@@ -401,10 +407,9 @@ class HostCalls:
         key_len &= _U32
         value_ptr &= _U32
         value_len &= _U32
-        mem = self._mem()
-        size = self._view_size
-        if key_ptr + key_len > size or value_ptr + value_len > size:
+        if not self._fits(max(key_ptr + key_len, value_ptr + value_len)):
             return _INVALID
+        mem = self._view
         parts, key = self._path(mem, key_ptr, key_len)
         if not parts:
             return _INVALID
@@ -421,10 +426,9 @@ class HostCalls:
             return _INVALID
         key_ptr &= _U32
         key_len &= _U32
-        mem = self._mem()
-        if key_ptr + key_len > self._view_size:
+        if not self._fits(key_ptr + key_len):
             return _INVALID
-        parts, key = self._path(mem, key_ptr, key_len)
+        parts, key = self._path(self._view, key_ptr, key_len)
         if not parts:
             return _INVALID
         try:
@@ -434,10 +438,9 @@ class HostCalls:
 
     def get_current_time_nanoseconds(self, ret_ptr: int) -> int:
         ret_ptr &= _U32
-        mem = self._mem()
-        if ret_ptr + 8 > self._view_size:
+        if not self._fits(ret_ptr + 8):
             return _INVALID
-        _pack_u64(mem, ret_ptr, time.time_ns())
+        _pack_u64(self._view, ret_ptr, time.time_ns())
         return _OK
 
     def log(self, level: int, msg_ptr: int, msg_len: int) -> int:
@@ -445,11 +448,10 @@ class HostCalls:
         msg_len &= _U32
         if not 0 <= level <= 4:
             return _INVALID
-        mem = self._mem()
-        if msg_ptr + msg_len > self._view_size:
+        if not self._fits(msg_ptr + msg_len):
             return _INVALID
         # Lenient on purpose: a log line with a bad byte is still worth reading.
-        message = str(mem[msg_ptr : msg_ptr + msg_len], "utf-8", "replace")
+        message = str(self._view[msg_ptr : msg_ptr + msg_len], "utf-8", "replace")
         if level >= LogLevel.ERROR:
             self.last_error = message
         self.logger.log(_PY_LEVELS[LogLevel(level)], "%s", message)
