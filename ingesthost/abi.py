@@ -120,6 +120,7 @@ CONFIGURE_EXPORTS = ("configure", "register")
 CONFIGURE_SIGNATURE = ([_I32, _I32], [_I32])
 INITIALIZE_EXPORT = "_initialize"
 INITIALIZE_SIGNATURE: tuple[list[Type], list[Type]] = ([], [])
+MARKER_SIGNATURE: tuple[list[Type], list[Type]] = ([], [])
 
 
 @dataclass(frozen=True)
@@ -215,8 +216,9 @@ def check_module(module: wasmer.Module, name: str, extra_imports: frozenset[str]
                     f"declares ABI {major}.{minor}, newer than this host's ABI {ABI_MAJOR}.{ABI_MINOR}: "
                     "upgrade ingesthost"
                 )
-            if not isinstance(exports[markers[0]], FunctionType):
-                problems.append(f"ABI marker `{markers[0]}` must be a function")
+            problem = _check_function(markers[0], exports[markers[0]], MARKER_SIGNATURE)
+            if problem:
+                problems.append(problem.replace("export", "ABI marker", 1))
 
     imports = []
     unprovided = []

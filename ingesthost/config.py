@@ -17,9 +17,9 @@ from typing import Any, Callable
 
 import yaml
 
-from .engine import COMPILERS, CompilerUnavailableError, EngineSet
+from .engine import COMPILERS
 from .errors import IngestHostError, PipelineConfigError
-from .guest import GuestModule
+from .loader import ModuleLoader
 from .processors import Processor, WasmProcessor
 
 PIPELINE_KEYS = {"description", "processors", "compiler", "version", "_meta"}
@@ -63,11 +63,10 @@ def read_definition(path: str | Path) -> dict[str, Any]:
 class PipelineBuilder:
     """Builds processors from a definition, with a location for every error."""
 
-    def __init__(self, *, source: str | None, base_dir: Path, engines: EngineSet) -> None:
+    def __init__(self, *, source: str | None, base_dir: Path, loader: ModuleLoader) -> None:
         self.source = source
         self.base_dir = base_dir
-        self.engines = engines
-        self._modules: dict[tuple[Path, str], GuestModule] = {}
+        self.loader = loader
         self._factories: dict[str, Callable[[dict[str, Any], str, str | None], Processor]] = {
             "wasm": self._build_wasm,
         }
@@ -89,7 +88,7 @@ class PipelineBuilder:
         compiler = definition.get("compiler")
         if compiler is not None:
             self._check_compiler(compiler, "compiler")
-            self.engines = EngineSet(compiler)
+            self.loader.engines.default_compiler = compiler
         if "processors" not in definition:
             raise self.error("missing `processors` (a list of processors)")
         processors = definition["processors"]
@@ -156,14 +155,8 @@ class PipelineBuilder:
         if not path.is_file():
             raise self.error(f"module file not found: {path}", where, tag)
         try:
-            engine = self.engines.get(compiler)
-            key = (path, engine.compiler)
-            module = self._modules.get(key)
-            if module is None:
-                module = self._modules[key] = GuestModule.from_file(path, engine)
+            module = self.loader.load(path, compiler)
             return WasmProcessor(module, params, tag=tag, description=options.get("description"))
-        except CompilerUnavailableError as exc:
-            raise self.error(str(exc), where, tag) from exc
         except IngestHostError as exc:
             raise self.error(str(exc), where, tag) from exc
 

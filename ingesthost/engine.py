@@ -1,16 +1,22 @@
-"""Compilers and wasmer stores.
+"""Compilers, engines and wasmer stores.
 
 wasmer-python offers three compilers. Singlepass compiles fastest, Cranelift
 (the default) balances compile time and code speed, LLVM makes the fastest
-code but compiles slowly. Each :class:`Engine` owns one ``wasmer.Store``;
-modules compiled in a store instantiate only with that store, so a pipeline
-keeps one engine per compiler it uses (see :class:`EngineSet`).
+code but compiles slowly. Two engines hold compiled code: ``universal``
+(wasmer's own format, any compiler) and ``native`` (wasmer's Dylib engine: a
+real shared object; LLVM only, gcc needed to link it).
+
+Each :class:`Engine` owns one ``wasmer.Store``; a module instantiates only
+with the store it was compiled or deserialized in, so a pipeline keeps one
+engine per (compiler, engine) it uses (:class:`EngineSet`). Loading a
+precompiled artifact needs no compiler at all: :meth:`Engine.headless`.
 """
 
 from __future__ import annotations
 
 import ctypes
 import importlib
+import shutil
 from typing import Any
 
 import wasmer
@@ -19,6 +25,8 @@ from .errors import IngestHostError
 
 COMPILERS = ("cranelift", "llvm", "singlepass")
 DEFAULT_COMPILER = "cranelift"
+ENGINE_KINDS = ("universal", "native")
+DEFAULT_ENGINE = "universal"
 
 _COMPILER_PACKAGES = {
     "cranelift": "wasmer_compiler_cranelift",
@@ -28,7 +36,7 @@ _COMPILER_PACKAGES = {
 
 
 class CompilerUnavailableError(IngestHostError):
-    """A compiler cannot be used on this machine; the message says what to install."""
+    """A compiler or engine cannot be used here; the message says what to install or pick."""
 
 
 def _preload_llvm_runtime() -> None:
@@ -51,9 +59,7 @@ def _preload_llvm_runtime() -> None:
 def load_compiler(name: str) -> Any:
     """The wasmer ``Compiler`` class for ``name``, importing its package on demand."""
     if name not in _COMPILER_PACKAGES:
-        raise CompilerUnavailableError(
-            f"unknown compiler [{name}]; choose one of {', '.join(COMPILERS)}"
-        )
+        raise CompilerUnavailableError(f"unknown compiler [{name}]; choose one of {', '.join(COMPILERS)}")
     if name == "llvm":
         _preload_llvm_runtime()
     package = _COMPILER_PACKAGES[name]
@@ -66,23 +72,90 @@ def load_compiler(name: str) -> Any:
     return module.Compiler
 
 
-class Engine:
-    """One compiler and the wasmer store that runs what it compiles."""
+def make_target(triple: str | None, cpu_features: tuple[str, ...] = ()) -> Any:
+    """A wasmer ``Target`` for cross-compiling, or None for this host."""
+    if triple is None and not cpu_features:
+        return None
+    try:
+        wasm_triple = wasmer.target.Triple(triple) if triple else wasmer.target.Triple.host()
+    except (ValueError, RuntimeError) as exc:
+        raise CompilerUnavailableError(f"unknown target triple [{triple}]: {exc}") from None
+    features = wasmer.target.CpuFeatures()
+    for feature in cpu_features:
+        try:
+            features.add(feature)
+        except (ValueError, RuntimeError) as exc:
+            raise CompilerUnavailableError(f"unknown CPU feature [{feature}]: {exc}") from None
+    return wasmer.target.Target(wasm_triple, features)
 
-    def __init__(self, compiler: str = DEFAULT_COMPILER) -> None:
+
+class Engine:
+    """One compiler + engine kind (+ optional cross target) and its wasmer store.
+
+    ``compiler`` None makes a headless engine: it cannot compile, only load
+    artifacts, and imports no compiler package.
+    """
+
+    def __init__(
+        self,
+        compiler: str | None = DEFAULT_COMPILER,
+        kind: str = DEFAULT_ENGINE,
+        *,
+        target: str | None = None,
+        cpu_features: tuple[str, ...] = (),
+    ) -> None:
+        if kind not in ENGINE_KINDS:
+            raise CompilerUnavailableError(f"unknown engine [{kind}]; choose one of {', '.join(ENGINE_KINDS)}")
         self.compiler = compiler
-        self.store = wasmer.Store(wasmer.engine.Universal(load_compiler(compiler)))
+        self.kind = kind
+        self.target = target
+        self.cpu_features = tuple(cpu_features)
+        engine_class = wasmer.engine.Universal if kind == "universal" else wasmer.engine.Dylib
+        if compiler is None:
+            self.store = wasmer.Store(engine_class())
+            return
+        if kind == "native":
+            if compiler != "llvm":
+                raise CompilerUnavailableError(
+                    f"the native engine needs the llvm compiler (wasmer's Dylib engine cannot link "
+                    f"{compiler} code); use --compiler llvm, or --engine universal"
+                )
+            if target is None and shutil.which("gcc") is None:
+                raise CompilerUnavailableError(
+                    "the native engine links a shared object with gcc, which is not installed "
+                    "(Debian/Ubuntu: `apt-get install gcc`); or use --engine universal"
+                )
+            if target is not None:
+                raise CompilerUnavailableError(
+                    "cross-compiling with the native engine needs a linker for the target, which "
+                    "wasmer-python cannot be given; cross-compile with --engine universal"
+                )
+        compiler_class = load_compiler(compiler)
+        wasm_target = make_target(target, self.cpu_features)
+        args = (compiler_class,) if wasm_target is None else (compiler_class, wasm_target)
+        self.store = wasmer.Store(engine_class(*args))
+
+    @classmethod
+    def headless(cls, kind: str = DEFAULT_ENGINE) -> "Engine":
+        """An engine that only loads precompiled artifacts of ``kind``."""
+        return cls(None, kind)
+
+    @property
+    def is_cross(self) -> bool:
+        return self.target is not None or bool(self.cpu_features)
 
     def compile(self, wasm: bytes) -> wasmer.Module:
         """Compile; raises ``RuntimeError``/``TypeError`` from wasmer on invalid bytes."""
+        if self.compiler is None:
+            raise CompilerUnavailableError("this engine is headless: it loads artifacts and cannot compile")
         return wasmer.Module(self.store, wasm)
 
     def __repr__(self) -> str:
-        return f"Engine({self.compiler!r})"
+        return f"Engine({self.compiler!r}, {self.kind!r})"
 
 
 class EngineSet:
-    """The engines of one pipeline, created on first use, one per compiler."""
+    """The engines of one pipeline, created on first use, one per (compiler, kind)."""
 
     def __init__(self, default_compiler: str = DEFAULT_COMPILER) -> None:
         if default_compiler not in COMPILERS:
@@ -90,11 +163,19 @@ class EngineSet:
                 f"unknown compiler [{default_compiler}]; choose one of {', '.join(COMPILERS)}"
             )
         self.default_compiler = default_compiler
-        self._engines: dict[str, Engine] = {}
+        self._engines: dict[tuple[str | None, str], Engine] = {}
 
-    def get(self, compiler: str | None = None) -> Engine:
-        name = compiler or self.default_compiler
-        engine = self._engines.get(name)
+    def get(self, compiler: str | None = None, kind: str = DEFAULT_ENGINE) -> Engine:
+        key = (compiler or self.default_compiler, kind)
+        engine = self._engines.get(key)
         if engine is None:
-            engine = self._engines[name] = Engine(name)
+            engine = self._engines[key] = Engine(key[0], kind)
+        return engine
+
+    def headless(self, kind: str) -> Engine:
+        """The artifact-loading engine of ``kind`` (shared by all artifacts of that kind)."""
+        key = (None, kind)
+        engine = self._engines.get(key)
+        if engine is None:
+            engine = self._engines[key] = Engine.headless(kind)
         return engine

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import zlib
 from pathlib import Path
+from typing import Any, Callable, TypeVar
 
 import orjson
 import wasmer
@@ -25,6 +26,7 @@ from .errors import IngestHostError, ModuleLoadError
 MAX_MODULE_BYTES = 512 * 1024 * 1024
 _WASM_MAGIC = b"\0asm"
 _GZIP_MAGIC = b"\x1f\x8b"
+T = TypeVar("T")
 
 
 class GuestTrap(IngestHostError):
@@ -48,29 +50,70 @@ def read_module_bytes(path: Path) -> bytes:
     return data
 
 
-class GuestModule:
-    """A compiled wasm module that passed the ABI checks."""
+def wasmer_call(fn: Callable[..., T], *args: Any) -> T:
+    """Call into wasmer, turning its Rust panics into ordinary exceptions.
 
-    def __init__(self, name: str, module: wasmer.Module, shape: abi.GuestShape, engine: Engine) -> None:
+    pyo3 raises panics as ``PanicException``, a BaseException that a plain
+    ``except Exception`` would let through and abort the run.
+    """
+    try:
+        return fn(*args)
+    except (Exception, KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        raise RuntimeError(f"wasmer panicked: {exc}") from None
+
+
+def compile_module(data: bytes, engine: Engine, name: str) -> wasmer.Module:
+    """Compile wasm bytes; every failure is a :class:`ModuleLoadError` naming ``name``."""
+    if data[:4] != _WASM_MAGIC:
+        raise ModuleLoadError(name, "not a WebAssembly module (missing the \\0asm header)")
+    try:
+        return wasmer_call(engine.compile, data)
+    except (RuntimeError, TypeError, ValueError) as exc:
+        raise ModuleLoadError(name, f"not a valid WebAssembly module: {_first_line(exc)}") from exc
+
+
+class GuestModule:
+    """A compiled wasm module that passed the ABI checks.
+
+    ``origin`` says where the machine code came from: ``compiled`` now,
+    loaded from the compile ``cache``, or a precompiled ``artifact``.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        module: wasmer.Module,
+        shape: abi.GuestShape,
+        engine: Engine,
+        *,
+        origin: str = "compiled",
+        artifact_header: Any = None,
+    ) -> None:
         self.name = name
         self.module = module
         self.shape = shape
         self.engine = engine
+        self.origin = origin
+        self.artifact_header = artifact_header
+
+    @classmethod
+    def from_compiled(
+        cls, name: str, module: wasmer.Module, engine: Engine, *, origin: str = "compiled", artifact_header: Any = None
+    ) -> "GuestModule":
+        """Check a compiled module against the ABI (raises ModuleLoadError)."""
+        shape = abi.check_module(module, name)
+        return cls(name, module, shape, engine, origin=origin, artifact_header=artifact_header)
 
     @classmethod
     def from_bytes(cls, data: bytes, engine: Engine, name: str = "<module>") -> "GuestModule":
         """Compile and check; every problem becomes one :class:`ModuleLoadError`."""
-        if data[:4] != _WASM_MAGIC:
-            raise ModuleLoadError(name, "not a WebAssembly module (missing the \\0asm header)")
-        try:
-            module = engine.compile(data)
-        except (RuntimeError, TypeError, ValueError) as exc:
-            raise ModuleLoadError(name, f"not a valid WebAssembly module: {_first_line(exc)}") from exc
-        shape = abi.check_module(module, name)
-        return cls(name, module, shape, engine)
+        return cls.from_compiled(name, compile_module(data, engine, name), engine)
 
     @classmethod
     def from_file(cls, path: str | Path, engine: Engine) -> "GuestModule":
+        """Compile a ``.wasm``/``.wasm.gz`` file (no cache; see :class:`ingesthost.loader.ModuleLoader`)."""
         path = Path(path)
         return cls.from_bytes(read_module_bytes(path), engine, name=str(path))
 

@@ -22,6 +22,7 @@ from .config import PipelineBuilder, read_definition
 from .document import IngestDocument
 from .engine import DEFAULT_COMPILER, EngineSet
 from .errors import InputError, ProcessorError
+from .loader import CompileCache, ModuleLoader
 from .processors import Processor
 
 
@@ -57,11 +58,23 @@ class Pipeline:
     # -- construction ------------------------------------------------------
 
     @classmethod
-    def from_file(cls, path: str | Path, *, compiler: str = DEFAULT_COMPILER) -> "Pipeline":
-        """Load a JSON or YAML pipeline file; module paths are relative to the file."""
+    def from_file(
+        cls,
+        path: str | Path,
+        *,
+        compiler: str = DEFAULT_COMPILER,
+        cache: CompileCache | None | bool = True,
+    ) -> "Pipeline":
+        """Load a JSON or YAML pipeline file; module paths are relative to the file.
+
+        ``compiler`` is the default for processors that name none. ``cache``:
+        True uses the on-disk compile cache in its default place
+        (:func:`ingesthost.loader.default_cache_dir`), a :class:`CompileCache`
+        uses that one, False or None compiles every module afresh.
+        """
         path = Path(path)
         definition = read_definition(path)
-        return cls.from_definition(definition, base_dir=path.parent, source=str(path), compiler=compiler)
+        return cls.from_definition(definition, base_dir=path.parent, source=str(path), compiler=compiler, cache=cache)
 
     @classmethod
     def from_definition(
@@ -71,9 +84,11 @@ class Pipeline:
         base_dir: str | Path = ".",
         source: str | None = None,
         compiler: str = DEFAULT_COMPILER,
+        cache: CompileCache | None | bool = True,
     ) -> "Pipeline":
         """Build from an already-parsed definition (the shape of a pipeline file)."""
-        builder = PipelineBuilder(source=source, base_dir=Path(base_dir), engines=EngineSet(compiler))
+        loader = ModuleLoader(EngineSet(compiler), _compile_cache(cache))
+        builder = PipelineBuilder(source=source, base_dir=Path(base_dir), loader=loader)
         processors, description = builder.build(definition)
         return cls(processors, description=description, source=source)
 
@@ -85,12 +100,16 @@ class Pipeline:
         *,
         tag: str | None = None,
         compiler: str = DEFAULT_COMPILER,
+        cache: CompileCache | None | bool = True,
     ) -> "Pipeline":
-        """A one-processor pipeline running ``module`` (the CLI's ``--module`` shortcut)."""
+        """A one-processor pipeline running ``module`` (a ``.wasm``, ``.wasm.gz`` or
+        compiled artifact; the CLI's ``--module`` shortcut)."""
         options: dict[str, Any] = {"module": str(Path(module).resolve()), "params": params or {}}
         if tag:
             options["tag"] = tag
-        return cls.from_definition({"processors": [{"wasm": options}]}, source=str(module), compiler=compiler)
+        return cls.from_definition(
+            {"processors": [{"wasm": options}]}, source=str(module), compiler=compiler, cache=cache
+        )
 
     # -- processing --------------------------------------------------------
 
@@ -142,6 +161,14 @@ class Pipeline:
 
     def __repr__(self) -> str:
         return f"<Pipeline {self.source or ''} processors={len(self.processors)}>"
+
+
+def _compile_cache(cache: CompileCache | None | bool) -> CompileCache | None:
+    if cache is True:
+        return CompileCache()
+    if cache is False or cache is None:
+        return None
+    return cache
 
 
 def _json_copy(doc: Any) -> dict[str, Any]:

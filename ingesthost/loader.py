@@ -1,0 +1,145 @@
+"""From a path to a runnable :class:`GuestModule`: compile (through the
+on-disk cache) or load a precompiled artifact.
+
+The cache keeps artifacts in the same format ``ingesthost compile`` writes,
+so every cached entry passes the same checks before wasmer deserializes it;
+a damaged entry is reported, removed and rebuilt, never loaded. Its key is
+the module's SHA-256, the compiler, the engine, the wasmer version and the
+target (triple and CPU features): anything that changes the machine code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+
+import platformdirs
+import wasmer
+
+from . import artifact
+from .engine import DEFAULT_ENGINE, EngineSet
+from .errors import ModuleLoadError
+from .guest import GuestModule, compile_module, read_module_bytes, wasmer_call
+
+logger = logging.getLogger(__name__)
+
+CACHE_ENV = "INGESTHOST_CACHE_DIR"
+
+
+def default_cache_dir() -> Path:
+    """``$INGESTHOST_CACHE_DIR``, else the user cache dir (``~/.cache/ingesthost/modules`` on Linux)."""
+    override = os.environ.get(CACHE_ENV)
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_cache_dir("ingesthost")) / "modules"
+
+
+class CompileCache:
+    """Compiled modules on disk, keyed by everything that changes the machine code.
+
+    ``hits``, ``misses`` and ``rejected`` count what happened, so a caller
+    (and the tests) can see that a second run compiled nothing.
+    """
+
+    def __init__(self, directory: str | Path | None = None) -> None:
+        self.directory = Path(directory) if directory is not None else default_cache_dir()
+        self.hits = 0
+        self.misses = 0
+        self.rejected = 0
+
+    @staticmethod
+    def key(source: bytes, compiler: str, engine: str) -> str:
+        target = artifact.host_triple()
+        features = ",".join(sorted(artifact.host_cpu_features()))
+        material = "\n".join(
+            [hashlib.sha256(source).hexdigest(), compiler, engine, wasmer.__version__, target, features]
+        )
+        return hashlib.sha256(material.encode()).hexdigest()
+
+    def path_for(self, key: str, engine: str) -> Path:
+        return self.directory / f"{key}{artifact.SUFFIXES[engine]}"
+
+    def load(self, key: str, engine_kind: str, headless_store: wasmer.Store) -> wasmer.Module | None:
+        path = self.path_for(key, engine_kind)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            self.misses += 1
+            return None
+        except OSError as exc:
+            logger.warning("compile cache: cannot read %s (%s); compiling instead", path, exc)
+            self.misses += 1
+            return None
+        try:
+            header, payload = artifact.parse_artifact(data, str(path))
+            artifact.check_compatible(header, str(path))
+            module = wasmer_call(wasmer.Module.deserialize, headless_store, payload)
+        except Exception as exc:  # damaged or stale entry: never fatal, never loaded
+            logger.warning("compile cache: %s; removing it and compiling again", exc)
+            self.rejected += 1
+            self.misses += 1
+            path.unlink(missing_ok=True)
+            return None
+        self.hits += 1
+        return module
+
+    def store(self, key: str, engine_kind: str, data: bytes) -> None:
+        path = self.path_for(key, engine_kind)
+        try:
+            artifact.write_atomic(path, data)
+        except OSError as exc:  # a read-only or full cache must not fail the run
+            logger.warning("compile cache: cannot write %s (%s)", path, exc)
+
+
+class ModuleLoader:
+    """Loads guest modules for one pipeline: one compile per (path, compiler)."""
+
+    def __init__(self, engines: EngineSet, cache: CompileCache | None = None) -> None:
+        self.engines = engines
+        self.cache = cache
+        self._loaded: dict[tuple[Path, str | None], GuestModule] = {}
+
+    def load(self, path: str | Path, compiler: str | None = None) -> GuestModule:
+        path = Path(path)
+        key = (path.resolve(), compiler or self.engines.default_compiler)
+        module = self._loaded.get(key)
+        if module is None:
+            module = self._loaded[key] = self._load(path, compiler)
+        return module
+
+    def _load(self, path: Path, compiler: str | None) -> GuestModule:
+        name = str(path)
+        data = read_module_bytes(path)
+        if artifact.is_artifact(data):
+            return load_artifact(data, name, self.engines)
+        engine = self.engines.get(compiler, DEFAULT_ENGINE)
+        assert engine.compiler is not None
+        if self.cache is None:
+            return GuestModule.from_compiled(name, compile_module(data, engine, name), engine, origin="compiled")
+        key = CompileCache.key(data, engine.compiler, engine.kind)
+        # A cached universal artifact deserializes into the compiling engine's own
+        # store: the module then instantiates there like a freshly compiled one.
+        cached = self.cache.load(key, engine.kind, engine.store)
+        if cached is not None:
+            return GuestModule.from_compiled(name, cached, engine, origin="cache")
+        module = compile_module(data, engine, name)
+        guest = GuestModule.from_compiled(name, module, engine, origin="compiled")
+        self.cache.store(key, engine.kind, artifact.make_artifact(module, data, compiler=engine.compiler, engine=engine.kind))
+        return guest
+
+
+def load_artifact(data: bytes, name: str, engines: EngineSet) -> GuestModule:
+    """A GuestModule from an ``ingesthost compile`` artifact, after every check."""
+    try:
+        header, payload = artifact.parse_artifact(data, name)
+        artifact.check_compatible(header, name)
+    except artifact.ArtifactError as exc:
+        raise ModuleLoadError(name, exc.problem) from None
+    engine = engines.headless(header.engine)
+    try:
+        module = wasmer_call(wasmer.Module.deserialize, engine.store, payload)
+    except Exception as exc:
+        raise ModuleLoadError(name, f"wasmer could not load the artifact: {exc}") from None
+    return GuestModule.from_compiled(name, module, engine, origin="artifact", artifact_header=header)
