@@ -11,15 +11,18 @@ import argparse
 import contextlib
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import IO, Any, Iterator, Sequence
 
 import orjson
 
 from . import __version__
-from .engine import COMPILERS, DEFAULT_COMPILER
+from .artifact import KNOWN_CPU_FEATURES
+from .engine import COMPILERS, DEFAULT_COMPILER, DEFAULT_ENGINE, ENGINE_KINDS
 from .errors import IngestHostError
 from .inspection import format_report, inspect_module
+from .loader import CACHE_ENV, CompileCache, compile_artifact, default_cache_dir
 from .ndjson import read_records
 from .pipeline import Pipeline
 from .runner import RunSummary, run
@@ -102,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_COMPILER,
         help="default wasm compiler (pipeline files may set their own; default: %(default)s)",
     )
+    _add_cache_options(process)
     process.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
 
     inspect = commands.add_parser(
@@ -109,10 +113,64 @@ def build_parser() -> argparse.ArgumentParser:
         help="show a module's ABI version, exports and imports",
         description="Show a module's ABI version, exports and imports, and whether this host can run it.",
     )
-    inspect.add_argument("module", metavar="MODULE", help="a .wasm (or .wasm.gz) file")
+    inspect.add_argument("module", metavar="MODULE", help="a .wasm or .wasm.gz file, or a compiled artifact")
     inspect.add_argument("--compiler", choices=COMPILERS, default=DEFAULT_COMPILER)
     inspect.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    compile_ = commands.add_parser(
+        "compile",
+        help="compile a module ahead of time into an artifact",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Compile a module once and write an artifact that pipelines load without compiling\n"
+            "(name it in a pipeline file or pass it to --module like a .wasm).\n\n"
+            "Engines: universal (wasmer's own format; any compiler) or native (a real shared\n"
+            "object through wasmer's Dylib engine; llvm only, and gcc must be installed).\n"
+            "An artifact is native machine code: load only artifacts from builds you trust.\n"
+            "Loading checks its header (wasmer version, engine, target, CPU features, checksum)\n"
+            "and refuses one that does not match this host."
+        ),
+        epilog=(
+            "examples:\n"
+            "  ingesthost compile kv_parse.wasm -o kv_parse.ihu --compiler llvm\n"
+            "  ingesthost compile kv_parse.wasm -o kv_parse.ihn --compiler llvm --engine native\n"
+            "  ingesthost compile kv_parse.wasm -o kv_parse.arm.ihu --target aarch64-unknown-linux-gnu\n"
+        ),
+    )
+    compile_.add_argument("module", metavar="MODULE", help="a .wasm or .wasm.gz file")
+    compile_.add_argument("--output", "-o", metavar="FILE", required=True, help="where to write the artifact")
+    compile_.add_argument("--compiler", choices=COMPILERS, default="llvm", help="default: %(default)s (fastest code)")
+    compile_.add_argument("--engine", choices=ENGINE_KINDS, default=DEFAULT_ENGINE, help="default: %(default)s")
+    compile_.add_argument(
+        "--target",
+        metavar="TRIPLE",
+        help="cross-compile for this target triple (universal engine), e.g. aarch64-unknown-linux-gnu",
+    )
+    compile_.add_argument(
+        "--cpu-features",
+        metavar="LIST",
+        default="",
+        help=f"comma-separated CPU features to compile for ({', '.join(KNOWN_CPU_FEATURES)}); "
+        "default: this host's when not cross-compiling",
+    )
     return parser
+
+
+def _add_cache_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help=f"compile cache directory (default: ${CACHE_ENV}, else {default_cache_dir()})",
+    )
+    command.add_argument(
+        "--no-cache", action="store_true", help="compile every module afresh; read and write no cache"
+    )
+
+
+def _cache_from_args(args: argparse.Namespace) -> CompileCache | None:
+    if args.no_cache:
+        return None
+    return CompileCache(args.cache_dir)
 
 
 def default_failures_path(output: str) -> Path:
@@ -155,10 +213,11 @@ def _summary_line(summary: RunSummary, failures_name: str) -> str:
 def cmd_process(args: argparse.Namespace) -> int:
     if args.param and not args.module:
         raise IngestHostError("--param applies to --module only; put params in the pipeline file")
+    cache = _cache_from_args(args)
     if args.pipeline:
-        pipeline = Pipeline.from_file(args.pipeline, compiler=args.compiler)
+        pipeline = Pipeline.from_file(args.pipeline, compiler=args.compiler, cache=cache)
     else:
-        pipeline = Pipeline.from_module(args.module, dict(args.param), compiler=args.compiler)
+        pipeline = Pipeline.from_module(args.module, dict(args.param), compiler=args.compiler, cache=cache)
     failures_name = args.failures
     if failures_name is None and args.output not in (None, "-"):
         failures_name = str(default_failures_path(args.output))
@@ -185,11 +244,30 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return EXIT_OK if report["runnable"] else EXIT_FAILURES
 
 
+def cmd_compile(args: argparse.Namespace) -> int:
+    features = tuple(f.strip() for f in args.cpu_features.split(",") if f.strip())
+    started = time.perf_counter()
+    header = compile_artifact(
+        args.module,
+        args.output,
+        compiler=args.compiler,
+        engine=args.engine,
+        target=args.target,
+        cpu_features=features,
+    )
+    print(
+        f"ingesthost: wrote {args.output} ({header.engine} engine, {header.compiler}, {header.target}, "
+        f"{header.payload_size:,} bytes) in {time.perf_counter() - started:.2f} s",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    handlers = {"process": cmd_process, "inspect": cmd_inspect}
+    handlers = {"process": cmd_process, "inspect": cmd_inspect, "compile": cmd_compile}
     try:
         return handlers[args.command](args)
     except IngestHostError as exc:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
-from . import abi
+import wasmer
+
+from . import abi, artifact
 from .engine import DEFAULT_COMPILER, Engine
 from .errors import ModuleLoadError
-from .guest import read_module_bytes
+from .guest import compile_module, read_module_bytes, wasmer_call
 
 
 def _type_text(kind: Any) -> str:
@@ -21,18 +24,32 @@ def _type_text(kind: Any) -> str:
 
 
 def inspect_module(path: str | Path, compiler: str = DEFAULT_COMPILER) -> dict[str, Any]:
-    """A report: size, ABI version, exports, imports, and ``runnable`` with the reason if not."""
+    """A report: size, ABI version, exports, imports, and ``runnable`` with the reason if not.
+
+    Reads ``.wasm``, ``.wasm.gz`` and compiled artifacts (whose header is
+    reported too; an artifact is deserialized only after all its checks pass).
+    """
     path = Path(path)
     report: dict[str, Any] = {"module": str(path)}
     data = read_module_bytes(path)
     report["size_bytes"] = len(data)
-    engine = Engine(compiler)
-    try:
-        module = engine.compile(data)
-    except (RuntimeError, TypeError, ValueError) as exc:
-        report["runnable"] = False
-        report["problem"] = f"not a valid WebAssembly module: {str(exc).strip().splitlines()[0]}"
-        return report
+    if artifact.is_artifact(data):
+        try:
+            header, payload = artifact.parse_artifact(data, str(path))
+            report["artifact"] = dataclasses.asdict(header)
+            artifact.check_compatible(header, str(path))
+            module = wasmer_call(wasmer.Module.deserialize, Engine.headless(header.engine).store, payload)
+        except (artifact.ArtifactError, RuntimeError) as exc:
+            report["runnable"] = False
+            report["problem"] = getattr(exc, "problem", str(exc))
+            return report
+    else:
+        try:
+            module = compile_module(data, Engine(compiler), str(path))
+        except ModuleLoadError as exc:
+            report["runnable"] = False
+            report["problem"] = exc.problem
+            return report
     report["exports"] = {e.name: _type_text(e.type) for e in module.exports}
     report["imports"] = {f"{i.module}.{i.name}": _type_text(i.type) for i in module.imports}
     try:
@@ -50,6 +67,16 @@ def inspect_module(path: str | Path, compiler: str = DEFAULT_COMPILER) -> dict[s
 
 def format_report(report: dict[str, Any]) -> str:
     lines = [f"module:    {report['module']} ({report['size_bytes']} bytes)"]
+    header = report.get("artifact")
+    if header:
+        lines.append(
+            f"artifact:  {header['engine']} engine, compiled by {header['compiler']} for {header['target']} "
+            f"with wasmer {header['wasmer_version']} (format {header['format']})"
+        )
+        if header["cpu_features"]:
+            lines.append(f"cpu:       {', '.join(header['cpu_features'])}")
+        lines.append(f"source:    sha256 {header['source_sha256']}")
+        lines.append(f"payload:   {header['payload_size']} bytes, sha256 {header['payload_sha256']}")
     if "abi_version" in report:
         declared = "" if report["abi_declared"] else " (no ABI marker: pre-1.0 guest, runs as 1.0)"
         lines.append(f"abi:       {report['abi_version']}{declared}")

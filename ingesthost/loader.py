@@ -19,7 +19,7 @@ import platformdirs
 import wasmer
 
 from . import artifact
-from .engine import DEFAULT_ENGINE, EngineSet
+from .engine import DEFAULT_ENGINE, Engine, EngineSet
 from .errors import ModuleLoadError
 from .guest import GuestModule, compile_module, read_module_bytes, wasmer_call
 
@@ -143,3 +143,38 @@ def load_artifact(data: bytes, name: str, engines: EngineSet) -> GuestModule:
     except Exception as exc:
         raise ModuleLoadError(name, f"wasmer could not load the artifact: {exc}") from None
     return GuestModule.from_compiled(name, module, engine, origin="artifact", artifact_header=header)
+
+
+def compile_artifact(
+    source: str | Path,
+    output: str | Path,
+    *,
+    compiler: str = "llvm",
+    engine: str = DEFAULT_ENGINE,
+    target: str | None = None,
+    cpu_features: tuple[str, ...] = (),
+) -> artifact.ArtifactHeader:
+    """Compile ``source`` once and write an artifact that later runs load without compiling.
+
+    The module is checked against the ABI first: no artifact is written for a
+    module the host would refuse. ``target``/``cpu_features`` cross-compile
+    (universal engine only); such an artifact loads only on a matching host.
+    """
+    source = Path(source)
+    data = read_module_bytes(source)
+    if artifact.is_artifact(data):
+        raise ModuleLoadError(str(source), "is already a compiled artifact; compile the .wasm it came from")
+    compiling = Engine(compiler, engine, target=target, cpu_features=cpu_features)
+    module = compile_module(data, compiling, str(source))
+    GuestModule.from_compiled(str(source), module, compiling)
+    blob = artifact.make_artifact(
+        module,
+        data,
+        compiler=compiler,
+        engine=engine,
+        target=target,
+        cpu_features=tuple(cpu_features) if compiling.is_cross else None,
+    )
+    artifact.write_atomic(Path(output), blob)
+    header, _ = artifact.parse_artifact(blob, str(output))
+    return header
