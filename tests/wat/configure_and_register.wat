@@ -1,0 +1,21 @@
+;; Exports both `configure` and `register`: only `configure` may be called
+;; (`register` fails the load if it is).
+(module
+  (import "elastic" "elastic_log" (func $log (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "register must not be called")
+  (global $heap (mut i32) (i32.const 1024))
+  (global $configured (mut i32) (i32.const 0))
+  (func (export "malloc") (param $n i32) (result i32)
+    (local $p i32)
+    (local.set $p (global.get $heap))
+    (global.set $heap (i32.add (global.get $heap) (local.get $n)))
+    (local.get $p))
+  (func (export "configure") (param i32 i32) (result i32)
+    (global.set $configured (i32.add (global.get $configured) (i32.const 1)))
+    (i32.const 0))
+  (func (export "register") (param i32 i32) (result i32)
+    (drop (call $log (i32.const 3) (i32.const 16) (i32.const 27)))
+    (i32.const 1))
+  (func (export "configured") (result i32) (global.get $configured))
+  (func (export "process") (result i32) (i32.const 0)))

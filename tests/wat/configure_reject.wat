@@ -1,0 +1,20 @@
+;; `configure` logs an Error line, then a Critical line, then an Info line,
+;; and refuses its params: the Critical line is the last error.
+(module
+  (import "elastic" "elastic_log" (func $log (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "first complaint")
+  (data (i32.const 48) "threshold must be a number")
+  (data (i32.const 96) "just saying")
+  (global $heap (mut i32) (i32.const 1024))
+  (func (export "malloc") (param $n i32) (result i32)
+    (local $p i32)
+    (local.set $p (global.get $heap))
+    (global.set $heap (i32.add (global.get $heap) (local.get $n)))
+    (local.get $p))
+  (func (export "configure") (param i32 i32) (result i32)
+    (drop (call $log (i32.const 3) (i32.const 16) (i32.const 15)))
+    (drop (call $log (i32.const 4) (i32.const 48) (i32.const 26)))
+    (drop (call $log (i32.const 1) (i32.const 96) (i32.const 11)))
+    (i32.const 1))
+  (func (export "process") (result i32) (i32.const 0)))
