@@ -86,12 +86,13 @@ PROCESS_KEEP = 0
 PROCESS_DROP = 4
 
 
-def describe_process_code(code: int) -> str:
-    """The failure text for a ``process`` return code when the guest logged no error."""
+def describe_process_code(code: int, export: str = "process") -> str:
+    """The failure text for a ``process`` (or ``configure``) return code when the
+    guest logged no error."""
     try:
-        return f"process returned {code} ({Status(code).label})"
+        return f"{export} returned {code} ({Status(code).label})"
     except ValueError:
-        return f"process returned {code}"
+        return f"{export} returned {code}"
 
 
 # --------------------------------------------------------------------------

@@ -144,7 +144,7 @@ class GuestInstance:
             if shape.has_initialize:
                 getattr(exports, abi.INITIALIZE_EXPORT)()
             if shape.configure_export:
-                self._configure(getattr(exports, shape.configure_export), params)
+                self._configure(shape.configure_export, getattr(exports, shape.configure_export), params)
         except RuntimeError as exc:
             self.close()
             raise ModuleLoadError(module.name, f"trapped during set-up: {_first_line(exc)}") from exc
@@ -152,15 +152,15 @@ class GuestInstance:
             self.close()
             raise
 
-    def _configure(self, configure: wasmer.Function, params: bytes) -> None:
+    def _configure(self, name: str, configure: wasmer.Function, params: bytes) -> None:
         self.host.last_error = None
         ptr = self.host.guest_alloc(params)
         if ptr is None:
-            raise ModuleLoadError(self.module.name, "configure: the guest's malloc failed for the params")
+            raise ModuleLoadError(self.module.name, f"{name}: the guest's malloc failed for the params")
         code = configure(ptr, len(params))
         if code != 0:
-            detail = self.host.last_error or abi.describe_process_code(code).replace("process", "configure")
-            raise ModuleLoadError(self.module.name, f"configure rejected the params: {detail}")
+            detail = self.host.last_error or abi.describe_process_code(code, name)
+            raise ModuleLoadError(self.module.name, f"{name} rejected the params: {detail}")
 
     def process(self, document: IngestDocument) -> tuple[int, str | None]:
         """Run ``process`` on ``document``: (return code, last error log line).
