@@ -22,10 +22,11 @@ from .artifact import KNOWN_CPU_FEATURES
 from .engine import COMPILERS, DEFAULT_COMPILER, DEFAULT_ENGINE, ENGINE_KINDS
 from .errors import IngestHostError
 from .inspection import format_report, inspect_module
-from .loader import CACHE_ENV, CompileCache, compile_artifact, default_cache_dir
+from .loader import CACHE_ENV, DEFAULT_MAX_MEMORY, CompileCache, compile_artifact, default_cache_dir
 from .ndjson import read_records
 from .pipeline import Pipeline
 from .runner import RunSummary, run
+from .wasm_binary import parse_size
 
 EXIT_OK = 0
 EXIT_FAILURES = 1
@@ -42,6 +43,13 @@ def _parse_param(text: str) -> tuple[str, Any]:
         return key, orjson.loads(value)
     except orjson.JSONDecodeError:
         return key, value
+
+
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,6 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="default wasm compiler (pipeline files may set their own; default: %(default)s)",
     )
     _add_cache_options(process)
+    process.add_argument(
+        "--max-memory",
+        type=_size,
+        default=DEFAULT_MAX_MEMORY,
+        metavar="SIZE",
+        help="memory cap of each guest instance, e.g. 64MiB (default: 256MiB; pipeline files may set their own)",
+    )
     process.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
 
     inspect = commands.add_parser(
@@ -141,6 +156,14 @@ def build_parser() -> argparse.ArgumentParser:
     compile_.add_argument("--output", "-o", metavar="FILE", required=True, help="where to write the artifact")
     compile_.add_argument("--compiler", choices=COMPILERS, default="llvm", help="default: %(default)s (fastest code)")
     compile_.add_argument("--engine", choices=ENGINE_KINDS, default=DEFAULT_ENGINE, help="default: %(default)s")
+    compile_.add_argument(
+        "--max-memory",
+        type=_size,
+        default=DEFAULT_MAX_MEMORY,
+        metavar="SIZE",
+        help="memory cap compiled into the artifact (default: 256MiB); pipelines refuse an artifact "
+        "allowed more than their own max_memory",
+    )
     compile_.add_argument(
         "--target",
         metavar="TRIPLE",
@@ -215,9 +238,11 @@ def cmd_process(args: argparse.Namespace) -> int:
         raise IngestHostError("--param applies to --module only; put params in the pipeline file")
     cache = _cache_from_args(args)
     if args.pipeline:
-        pipeline = Pipeline.from_file(args.pipeline, compiler=args.compiler, cache=cache)
+        pipeline = Pipeline.from_file(args.pipeline, compiler=args.compiler, cache=cache, max_memory=args.max_memory)
     else:
-        pipeline = Pipeline.from_module(args.module, dict(args.param), compiler=args.compiler, cache=cache)
+        pipeline = Pipeline.from_module(
+            args.module, dict(args.param), compiler=args.compiler, cache=cache, max_memory=args.max_memory
+        )
     failures_name = args.failures
     if failures_name is None and args.output not in (None, "-"):
         failures_name = str(default_failures_path(args.output))
@@ -254,6 +279,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
         engine=args.engine,
         target=args.target,
         cpu_features=features,
+        max_memory=args.max_memory,
     )
     print(
         f"ingesthost: wrote {args.output} ({header.engine} engine, {header.compiler}, {header.target}, "

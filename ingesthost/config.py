@@ -19,10 +19,11 @@ import yaml
 
 from .engine import COMPILERS
 from .errors import IngestHostError, PipelineConfigError
-from .loader import ModuleLoader
+from .loader import DEFAULT_MAX_MEMORY, ModuleLoader
+from .wasm_binary import parse_size
 from .processors import Processor, WasmProcessor
 
-PIPELINE_KEYS = {"description", "processors", "compiler", "version", "_meta"}
+PIPELINE_KEYS = {"description", "processors", "compiler", "max_memory", "version", "_meta"}
 COMMON_PROCESSOR_KEYS = {"tag", "description"}
 
 
@@ -63,10 +64,19 @@ def read_definition(path: str | Path) -> dict[str, Any]:
 class PipelineBuilder:
     """Builds processors from a definition, with a location for every error."""
 
-    def __init__(self, *, source: str | None, base_dir: Path, loader: ModuleLoader) -> None:
+    def __init__(
+        self,
+        *,
+        source: str | None,
+        base_dir: Path,
+        loader: ModuleLoader,
+        max_memory: int = DEFAULT_MAX_MEMORY,
+    ) -> None:
         self.source = source
         self.base_dir = base_dir
         self.loader = loader
+        #: Default memory cap of wasm processors (bytes); the pipeline file may lower or raise it.
+        self.max_memory = max_memory
         self._factories: dict[str, Callable[[dict[str, Any], str, str | None], Processor]] = {
             "wasm": self._build_wasm,
         }
@@ -89,6 +99,8 @@ class PipelineBuilder:
         if compiler is not None:
             self._check_compiler(compiler, "compiler")
             self.loader.engines.default_compiler = compiler
+        if "max_memory" in definition:
+            self.max_memory = self._check_size(definition["max_memory"], "max_memory")
         if "processors" not in definition:
             raise self.error("missing `processors` (a list of processors)")
         processors = definition["processors"]
@@ -140,8 +152,14 @@ class PipelineBuilder:
             raise self.error(f"`{what}` must be one of {', '.join(COMPILERS)}, found {compiler!r}", where, tag)
         return compiler
 
+    def _check_size(self, value: Any, what: str, where: str | None = None, tag: str | None = None) -> int:
+        try:
+            return parse_size(value, f"`{what}`")
+        except ValueError as exc:
+            raise self.error(str(exc), where, tag) from None
+
     def _build_wasm(self, options: dict[str, Any], where: str, tag: str | None) -> Processor:
-        self._check_options("wasm", options, {"module", "params", "compiler"}, where, tag)
+        self._check_options("wasm", options, {"module", "params", "compiler", "max_memory"}, where, tag)
         module_path = options.get("module")
         if not isinstance(module_path, str) or not module_path:
             raise self.error("processor [wasm] needs `module`, the path of a .wasm file", where, tag)
@@ -155,7 +173,10 @@ class PipelineBuilder:
         if not path.is_file():
             raise self.error(f"module file not found: {path}", where, tag)
         try:
-            module = self.loader.load(path, compiler)
+            max_memory = self.max_memory
+            if "max_memory" in options:
+                max_memory = self._check_size(options["max_memory"], "max_memory", where, tag)
+            module = self.loader.load(path, compiler, max_memory)
             return WasmProcessor(module, params, tag=tag, description=options.get("description"))
         except IngestHostError as exc:
             raise self.error(str(exc), where, tag) from exc

@@ -97,6 +97,8 @@ class GuestModule:
         self.engine = engine
         self.origin = origin
         self.artifact_header = artifact_header
+        #: The memory cap in bytes this module was loaded with (None: uncapped); for messages.
+        self.max_memory: int | None = None
 
     @classmethod
     def from_compiled(
@@ -174,10 +176,20 @@ class GuestInstance:
         try:
             code = self._process()
         except RuntimeError as exc:
-            raise GuestTrap(_first_line(exc)) from None
+            raise GuestTrap(_first_line(exc) + self._memory_hint()) from None
         finally:
             host.document = None
         return code, host.last_error
+
+    def _memory_hint(self) -> str:
+        """Why a trap probably happened when the guest used all the memory it may have."""
+        limit = self.module.max_memory
+        memory = self.host.memory
+        if limit is None or memory is None:
+            return ""
+        if (memory.size + 1) * 65536 > limit:
+            return f" (the guest had reached its max_memory of {limit / (1 << 20):g} MiB)"
+        return ""
 
     def close(self) -> None:
         """Drop every reference into wasmer so the instance can be freed now."""

@@ -22,6 +22,10 @@ from . import artifact
 from .engine import DEFAULT_ENGINE, Engine, EngineSet
 from .errors import ModuleLoadError
 from .guest import GuestModule, compile_module, read_module_bytes, wasmer_call
+from .wasm_binary import WASM_PAGE, WasmFormatError, cap_memory
+
+#: Default ``max_memory`` of a guest instance.
+DEFAULT_MAX_MEMORY = 256 * 1024 * 1024
 
 logger = logging.getLogger(__name__)
 
@@ -93,27 +97,74 @@ class CompileCache:
             logger.warning("compile cache: cannot write %s (%s)", path, exc)
 
 
+def cap_module_memory(data: bytes, max_memory: int, name: str) -> bytes:
+    """``data`` with its memories capped at ``max_memory`` bytes (see
+    :mod:`ingesthost.wasm_binary`); refuses a module whose declared minimum
+    is already above the cap."""
+    pages = max(1, max_memory // WASM_PAGE)
+    if data[:4] != b"\0asm":
+        return data  # compile_module says what it is not
+    try:
+        capped, limits = cap_memory(data, pages)
+    except WasmFormatError as exc:
+        raise ModuleLoadError(name, f"not a valid WebAssembly module: {exc}") from None
+    for limit in limits:
+        if limit.minimum > pages:
+            raise ModuleLoadError(
+                name,
+                f"declares a minimum memory of {_mib(limit.minimum * WASM_PAGE)}, above its max_memory of "
+                f"{_mib(pages * WASM_PAGE)}",
+            )
+    return capped
+
+
+def check_artifact_memory(guest: GuestModule, max_memory: int) -> None:
+    """An artifact's memory cap was compiled in: refuse one allowed more than ``max_memory``."""
+    pages = max(1, max_memory // WASM_PAGE)
+    for export in guest.module.exports:
+        kind = export.type
+        if isinstance(kind, wasmer.MemoryType):
+            maximum = kind.maximum
+            if maximum is None or maximum > pages:
+                allowed = "no maximum" if maximum is None else _mib(maximum * WASM_PAGE)
+                raise ModuleLoadError(
+                    guest.name,
+                    f"the artifact's memory may grow to {allowed}, above its max_memory of "
+                    f"{_mib(pages * WASM_PAGE)}: recompile it with `ingesthost compile --max-memory`",
+                )
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1 << 20):g} MiB"
+
+
 class ModuleLoader:
-    """Loads guest modules for one pipeline: one compile per (path, compiler)."""
+    """Loads guest modules for one pipeline: one compile per (path, compiler, memory cap)."""
 
     def __init__(self, engines: EngineSet, cache: CompileCache | None = None) -> None:
         self.engines = engines
         self.cache = cache
-        self._loaded: dict[tuple[Path, str | None], GuestModule] = {}
+        self._loaded: dict[tuple[Path, str | None, int], GuestModule] = {}
 
-    def load(self, path: str | Path, compiler: str | None = None) -> GuestModule:
+    def load(
+        self, path: str | Path, compiler: str | None = None, max_memory: int = DEFAULT_MAX_MEMORY
+    ) -> GuestModule:
         path = Path(path)
-        key = (path.resolve(), compiler or self.engines.default_compiler)
+        key = (path.resolve(), compiler or self.engines.default_compiler, max_memory)
         module = self._loaded.get(key)
         if module is None:
-            module = self._loaded[key] = self._load(path, compiler)
+            module = self._loaded[key] = self._load(path, compiler, max_memory)
+            module.max_memory = max_memory
         return module
 
-    def _load(self, path: Path, compiler: str | None) -> GuestModule:
+    def _load(self, path: Path, compiler: str | None, max_memory: int) -> GuestModule:
         name = str(path)
         data = read_module_bytes(path)
         if artifact.is_artifact(data):
-            return load_artifact(data, name, self.engines)
+            guest = load_artifact(data, name, self.engines)
+            check_artifact_memory(guest, max_memory)
+            return guest
+        data = cap_module_memory(data, max_memory, name)
         engine = self.engines.get(compiler, DEFAULT_ENGINE)
         assert engine.compiler is not None
         if self.cache is None:
@@ -153,23 +204,26 @@ def compile_artifact(
     engine: str = DEFAULT_ENGINE,
     target: str | None = None,
     cpu_features: tuple[str, ...] = (),
+    max_memory: int = DEFAULT_MAX_MEMORY,
 ) -> artifact.ArtifactHeader:
     """Compile ``source`` once and write an artifact that later runs load without compiling.
 
     The module is checked against the ABI first: no artifact is written for a
-    module the host would refuse. ``target``/``cpu_features`` cross-compile
+    module the host would refuse. Its memory cap (``max_memory``) is compiled
+    in; pipelines refuse an artifact whose cap is above their own. ``target``/``cpu_features`` cross-compile
     (universal engine only); such an artifact loads only on a matching host.
     """
     source = Path(source)
-    data = read_module_bytes(source)
-    if artifact.is_artifact(data):
+    original = read_module_bytes(source)
+    if artifact.is_artifact(original):
         raise ModuleLoadError(str(source), "is already a compiled artifact; compile the .wasm it came from")
+    data = cap_module_memory(original, max_memory, str(source))
     compiling = Engine(compiler, engine, target=target, cpu_features=cpu_features)
     module = compile_module(data, compiling, str(source))
     GuestModule.from_compiled(str(source), module, compiling)
     blob = artifact.make_artifact(
         module,
-        data,
+        original,
         compiler=compiler,
         engine=engine,
         target=target,

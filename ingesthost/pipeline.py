@@ -22,7 +22,7 @@ from .config import PipelineBuilder, read_definition
 from .document import IngestDocument
 from .engine import DEFAULT_COMPILER, EngineSet
 from .errors import InputError, ProcessorError
-from .loader import CompileCache, ModuleLoader
+from .loader import DEFAULT_MAX_MEMORY, CompileCache, ModuleLoader
 from .processors import Processor
 
 
@@ -64,6 +64,7 @@ class Pipeline:
         *,
         compiler: str = DEFAULT_COMPILER,
         cache: CompileCache | None | bool = True,
+        max_memory: int = DEFAULT_MAX_MEMORY,
     ) -> "Pipeline":
         """Load a JSON or YAML pipeline file; module paths are relative to the file.
 
@@ -71,10 +72,19 @@ class Pipeline:
         True uses the on-disk compile cache in its default place
         (:func:`ingesthost.loader.default_cache_dir`), a :class:`CompileCache`
         uses that one, False or None compiles every module afresh.
+        ``max_memory`` (bytes) caps each guest instance's memory unless the
+        file sets its own.
         """
         path = Path(path)
         definition = read_definition(path)
-        return cls.from_definition(definition, base_dir=path.parent, source=str(path), compiler=compiler, cache=cache)
+        return cls.from_definition(
+            definition,
+            base_dir=path.parent,
+            source=str(path),
+            compiler=compiler,
+            cache=cache,
+            max_memory=max_memory,
+        )
 
     @classmethod
     def from_definition(
@@ -85,10 +95,11 @@ class Pipeline:
         source: str | None = None,
         compiler: str = DEFAULT_COMPILER,
         cache: CompileCache | None | bool = True,
+        max_memory: int = DEFAULT_MAX_MEMORY,
     ) -> "Pipeline":
         """Build from an already-parsed definition (the shape of a pipeline file)."""
         loader = ModuleLoader(EngineSet(compiler), _compile_cache(cache))
-        builder = PipelineBuilder(source=source, base_dir=Path(base_dir), loader=loader)
+        builder = PipelineBuilder(source=source, base_dir=Path(base_dir), loader=loader, max_memory=max_memory)
         processors, description = builder.build(definition)
         return cls(processors, description=description, source=source)
 
@@ -101,6 +112,7 @@ class Pipeline:
         tag: str | None = None,
         compiler: str = DEFAULT_COMPILER,
         cache: CompileCache | None | bool = True,
+        max_memory: int = DEFAULT_MAX_MEMORY,
     ) -> "Pipeline":
         """A one-processor pipeline running ``module`` (a ``.wasm``, ``.wasm.gz`` or
         compiled artifact; the CLI's ``--module`` shortcut)."""
@@ -108,7 +120,11 @@ class Pipeline:
         if tag:
             options["tag"] = tag
         return cls.from_definition(
-            {"processors": [{"wasm": options}]}, source=str(module), compiler=compiler, cache=cache
+            {"processors": [{"wasm": options}]},
+            source=str(module),
+            compiler=compiler,
+            cache=cache,
+            max_memory=max_memory,
         )
 
     # -- processing --------------------------------------------------------
