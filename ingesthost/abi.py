@@ -161,11 +161,16 @@ def _check_function(name: str, kind: Any, expected: tuple[list[Type], list[Type]
     return None
 
 
-def check_module(module: wasmer.Module, name: str, extra_imports: frozenset[str] = frozenset()) -> GuestShape:
+#: Import modules of WASI, provided only to processors granted ``wasi``.
+WASI_MODULES = frozenset({"wasi_snapshot_preview1", "wasi_unstable"})
+
+
+def check_module(module: wasmer.Module, name: str, allow_wasi: bool = False) -> GuestShape:
     """Check a compiled module against ABI 1.0; raise one error listing every problem.
 
-    ``extra_imports`` holds ``module.name`` pairs the caller will provide
-    beyond the ``elastic`` module (reserved for granted WASI imports).
+    Guests get the ``elastic`` module and nothing else: WASI imports (files,
+    clocks, environment, randomness) are refused unless ``allow_wasi``
+    (the processor was granted ``wasi``).
     """
     problems: list[str] = []
     exports = {e.name: e.type for e in module.exports}
@@ -223,6 +228,7 @@ def check_module(module: wasmer.Module, name: str, extra_imports: frozenset[str]
 
     imports = []
     unprovided = []
+    ungranted = []
     for imp in module.imports:
         qualified = f"{imp.module}.{imp.name}"
         imports.append(qualified)
@@ -236,10 +242,18 @@ def check_module(module: wasmer.Module, name: str, extra_imports: frozenset[str]
                     else type(kind).__name__
                 )
                 problems.append(f"imports `{qualified}` as {got}, the host provides {signature_text(*expected)}")
-        elif qualified not in extra_imports:
+        elif imp.module in WASI_MODULES:
+            if not allow_wasi:
+                ungranted.append(qualified)
+        else:
             unprovided.append(qualified)
     if unprovided:
         problems.append(f"imports what the host does not provide: {', '.join(unprovided)}")
+    if ungranted:
+        problems.append(
+            f"imports WASI functions the processor was not granted: {', '.join(ungranted)} "
+            "(grant them with the processor option `wasi`, e.g. wasi: {} or wasi: {env: {...}, preopens: {...}})"
+        )
 
     if problems:
         raise ModuleLoadError(name, "; ".join(problems))
@@ -465,8 +479,9 @@ class HostCalls:
 
     # -- wiring ------------------------------------------------------------
 
-    def import_object(self, store: wasmer.Store) -> wasmer.ImportObject:
-        """The ``elastic`` import module, bound weakly to this object.
+    def import_object(self, store: wasmer.Store, imports: wasmer.ImportObject | None = None) -> wasmer.ImportObject:
+        """The ``elastic`` import module, bound weakly to this object, registered
+        into ``imports`` (e.g. a WASI import object) or a new import object.
 
         One small closure per import (no ``*args``: these run several times
         per document). Each turns any Python error into InternalFailure, so
@@ -530,6 +545,6 @@ class HostCalls:
             name: wasmer.Function(store, fn, FunctionType(*IMPORT_SIGNATURES[name]))
             for name, fn in implementations.items()
         }
-        imports = wasmer.ImportObject()
+        imports = imports if imports is not None else wasmer.ImportObject()
         imports.register(IMPORT_MODULE, functions)
         return imports

@@ -21,6 +21,7 @@ from . import abi
 from .document import IngestDocument
 from .engine import Engine
 from .errors import IngestHostError, ModuleLoadError
+from .wasi import WasiGrant
 
 #: Decompressed size limit for ``.wasm.gz`` modules (a guard against gzip bombs).
 MAX_MODULE_BYTES = 512 * 1024 * 1024
@@ -102,10 +103,18 @@ class GuestModule:
 
     @classmethod
     def from_compiled(
-        cls, name: str, module: wasmer.Module, engine: Engine, *, origin: str = "compiled", artifact_header: Any = None
+        cls,
+        name: str,
+        module: wasmer.Module,
+        engine: Engine,
+        *,
+        origin: str = "compiled",
+        artifact_header: Any = None,
+        allow_wasi: bool = False,
     ) -> "GuestModule":
-        """Check a compiled module against the ABI (raises ModuleLoadError)."""
-        shape = abi.check_module(module, name)
+        """Check a compiled module against the ABI (raises ModuleLoadError);
+        WASI imports pass only with ``allow_wasi``."""
+        shape = abi.check_module(module, name, allow_wasi=allow_wasi)
         return cls(name, module, shape, engine, origin=origin, artifact_header=artifact_header)
 
     @classmethod
@@ -119,8 +128,12 @@ class GuestModule:
         path = Path(path)
         return cls.from_bytes(read_module_bytes(path), engine, name=str(path))
 
-    def instantiate(self, params: bytes = b"{}", logger: logging.Logger | None = None) -> "GuestInstance":
-        return GuestInstance(self, params, logger or logging.getLogger(f"ingesthost.guest.{Path(self.name).stem}"))
+    def instantiate(
+        self, params: bytes = b"{}", logger: logging.Logger | None = None, wasi: WasiGrant | None = None
+    ) -> "GuestInstance":
+        return GuestInstance(
+            self, params, logger or logging.getLogger(f"ingesthost.guest.{Path(self.name).stem}"), wasi
+        )
 
 
 class GuestInstance:
@@ -130,11 +143,15 @@ class GuestInstance:
     exported) with ``params``; any failure there raises ModuleLoadError.
     """
 
-    def __init__(self, module: GuestModule, params: bytes, logger: logging.Logger) -> None:
+    def __init__(
+        self, module: GuestModule, params: bytes, logger: logging.Logger, wasi: WasiGrant | None = None
+    ) -> None:
         self.module = module
         self.host = abi.HostCalls(logger)
+        store = module.engine.store
         try:
-            instance = wasmer.Instance(module.module, self.host.import_object(module.engine.store))
+            base = wasi.import_object(store, module.module, module.name) if wasi is not None else None
+            instance = wasmer.Instance(module.module, self.host.import_object(store, base))
         except RuntimeError as exc:
             raise ModuleLoadError(module.name, f"instantiation failed: {_first_line(exc)}") from exc
         exports = instance.exports

@@ -147,41 +147,52 @@ class ModuleLoader:
         self._loaded: dict[tuple[Path, str | None, int], GuestModule] = {}
 
     def load(
-        self, path: str | Path, compiler: str | None = None, max_memory: int = DEFAULT_MAX_MEMORY
+        self,
+        path: str | Path,
+        compiler: str | None = None,
+        max_memory: int = DEFAULT_MAX_MEMORY,
+        allow_wasi: bool = False,
     ) -> GuestModule:
+        """The module at ``path``, compiled (or loaded) once per set of options.
+
+        ``allow_wasi`` lets WASI imports pass the ABI check (the processor was
+        granted ``wasi``); otherwise a module importing WASI is refused.
+        """
         path = Path(path)
-        key = (path.resolve(), compiler or self.engines.default_compiler, max_memory)
+        key = (path.resolve(), compiler or self.engines.default_compiler, max_memory, allow_wasi)
         module = self._loaded.get(key)
         if module is None:
-            module = self._loaded[key] = self._load(path, compiler, max_memory)
+            module = self._loaded[key] = self._load(path, compiler, max_memory, allow_wasi)
             module.max_memory = max_memory
         return module
 
-    def _load(self, path: Path, compiler: str | None, max_memory: int) -> GuestModule:
+    def _load(self, path: Path, compiler: str | None, max_memory: int, allow_wasi: bool) -> GuestModule:
         name = str(path)
         data = read_module_bytes(path)
         if artifact.is_artifact(data):
-            guest = load_artifact(data, name, self.engines)
+            guest = load_artifact(data, name, self.engines, allow_wasi=allow_wasi)
             check_artifact_memory(guest, max_memory)
             return guest
         data = cap_module_memory(data, max_memory, name)
         engine = self.engines.get(compiler, DEFAULT_ENGINE)
         assert engine.compiler is not None
         if self.cache is None:
-            return GuestModule.from_compiled(name, compile_module(data, engine, name), engine, origin="compiled")
+            return GuestModule.from_compiled(
+                name, compile_module(data, engine, name), engine, origin="compiled", allow_wasi=allow_wasi
+            )
         key = CompileCache.key(data, engine.compiler, engine.kind)
         # A cached universal artifact deserializes into the compiling engine's own
         # store: the module then instantiates there like a freshly compiled one.
         cached = self.cache.load(key, engine.kind, engine.store)
         if cached is not None:
-            return GuestModule.from_compiled(name, cached, engine, origin="cache")
+            return GuestModule.from_compiled(name, cached, engine, origin="cache", allow_wasi=allow_wasi)
         module = compile_module(data, engine, name)
-        guest = GuestModule.from_compiled(name, module, engine, origin="compiled")
+        guest = GuestModule.from_compiled(name, module, engine, origin="compiled", allow_wasi=allow_wasi)
         self.cache.store(key, engine.kind, artifact.make_artifact(module, data, compiler=engine.compiler, engine=engine.kind))
         return guest
 
 
-def load_artifact(data: bytes, name: str, engines: EngineSet) -> GuestModule:
+def load_artifact(data: bytes, name: str, engines: EngineSet, *, allow_wasi: bool = False) -> GuestModule:
     """A GuestModule from an ``ingesthost compile`` artifact, after every check."""
     try:
         header, payload = artifact.parse_artifact(data, name)
@@ -193,7 +204,9 @@ def load_artifact(data: bytes, name: str, engines: EngineSet) -> GuestModule:
         module = wasmer_call(wasmer.Module.deserialize, engine.store, payload)
     except Exception as exc:
         raise ModuleLoadError(name, f"wasmer could not load the artifact: {exc}") from None
-    return GuestModule.from_compiled(name, module, engine, origin="artifact", artifact_header=header)
+    return GuestModule.from_compiled(
+        name, module, engine, origin="artifact", artifact_header=header, allow_wasi=allow_wasi
+    )
 
 
 def compile_artifact(
@@ -220,7 +233,8 @@ def compile_artifact(
     data = cap_module_memory(original, max_memory, str(source))
     compiling = Engine(compiler, engine, target=target, cpu_features=cpu_features)
     module = compile_module(data, compiling, str(source))
-    GuestModule.from_compiled(str(source), module, compiling)
+    # WASI is granted per pipeline processor, at load: the artifact may import it.
+    GuestModule.from_compiled(str(source), module, compiling, allow_wasi=True)
     blob = artifact.make_artifact(
         module,
         original,

@@ -514,7 +514,7 @@ def test_missing_or_mistyped_exports_are_refused(engine, parts: list[str], probl
         (['(import "env" "foo" (func))'], "imports what the host does not provide: env.foo"),
         (
             ['(import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))'],
-            "imports what the host does not provide: wasi_snapshot_preview1.fd_write",
+            "imports WASI functions the processor was not granted: wasi_snapshot_preview1.fd_write",
         ),
         (
             ['(import "elastic" "elastic_get_field_v2" (func (param i32 i32) (result i32)))'],

@@ -10,6 +10,7 @@ from .. import abi
 from ..document import IngestDocument
 from ..errors import ProcessorError
 from ..guest import GuestInstance, GuestModule, GuestTrap, encode_params
+from ..wasi import WasiGrant
 from .base import Processor
 
 
@@ -27,9 +28,12 @@ class WasmProcessor(Processor):
         *,
         tag: str | None = None,
         description: str | None = None,
+        wasi: WasiGrant | None = None,
     ) -> None:
         super().__init__(tag=tag, description=description)
         self.module = module
+        #: WASI granted to this processor (None: denied, the default).
+        self.wasi = wasi
         self.params = dict(params or {})
         self._params_json = encode_params(self.params)
         self.logger = logging.getLogger(f"ingesthost.guest.{tag or Path(module.name).stem}")
@@ -38,7 +42,7 @@ class WasmProcessor(Processor):
         self.replacements = 0
 
     def _new_instance(self) -> GuestInstance:
-        return self.module.instantiate(self._params_json, self.logger)
+        return self.module.instantiate(self._params_json, self.logger, wasi=self.wasi)
 
     def execute(self, document: IngestDocument) -> IngestDocument | None:
         instance = self._instance

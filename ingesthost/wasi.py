@@ -1,0 +1,95 @@
+"""WASI, granted per processor and denied by default.
+
+A guest gets the ``elastic`` import module and nothing else. A processor
+that needs WASI (Go guests always import it; C guests built for wasi-libc
+often do) must be granted it in the pipeline file::
+
+    - wasm:
+        module: guest.wasm
+        wasi:
+          env: {TZ: UTC}                 # the only environment variables it sees
+          preopens: {/data: ./lookups}   # guest path -> host directory (relative to the pipeline file)
+          args: [guest, --fast]          # its argv
+
+``wasi: {}`` grants clocks, randomness and stdout/stderr but no files and no
+environment. Without a grant, a module importing WASI is refused at load
+with the names of the imports it wanted.
+
+WASI stdout and stderr are the host process's own: ``ingesthost process``
+moves its document output off file descriptor 1 so that a guest's prints
+cannot corrupt it (they land on stderr).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import wasmer
+from wasmer import wasi as wasmer_wasi
+
+from .errors import IngestHostError
+
+GRANT_KEYS = {"env", "preopens", "args"}
+
+
+class WasiGrantError(IngestHostError):
+    """A ``wasi`` grant in a pipeline is malformed."""
+
+
+@dataclasses.dataclass(frozen=True)
+class WasiGrant:
+    """What a processor may use through WASI."""
+
+    env: tuple[tuple[str, str], ...] = ()
+    #: (guest path, absolute host directory)
+    preopens: tuple[tuple[str, str], ...] = ()
+    args: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, options: Any, base_dir: Path) -> "WasiGrant":
+        """Validate a ``wasi`` option; host directories must exist."""
+        if options is None:
+            options = {}
+        if not isinstance(options, dict):
+            raise WasiGrantError("`wasi` must be an object with optional env, preopens and args")
+        unknown = set(options) - GRANT_KEYS
+        if unknown:
+            raise WasiGrantError(
+                f"unknown `wasi` option(s) {', '.join(sorted(map(str, unknown)))}; known: {', '.join(sorted(GRANT_KEYS))}"
+            )
+        env = options.get("env") or {}
+        if not isinstance(env, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in env.items()):
+            raise WasiGrantError("`wasi.env` must map names to string values")
+        args = options.get("args") or []
+        if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+            raise WasiGrantError("`wasi.args` must be a list of strings")
+        preopens_option = options.get("preopens") or {}
+        if isinstance(preopens_option, list):
+            preopens_option = {p: p for p in preopens_option}
+        if not isinstance(preopens_option, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in preopens_option.items()
+        ):
+            raise WasiGrantError("`wasi.preopens` must map guest paths to host directories (or list directories)")
+        preopens = []
+        for guest_path, host_path in preopens_option.items():
+            directory = (base_dir / host_path).resolve()
+            if not directory.is_dir():
+                raise WasiGrantError(f"`wasi.preopens`: {directory} is not a directory")
+            preopens.append((guest_path, str(directory)))
+        return cls(env=tuple(sorted(env.items())), preopens=tuple(preopens), args=tuple(args))
+
+    def import_object(self, store: wasmer.Store, module: wasmer.Module, name: str) -> wasmer.ImportObject | None:
+        """A fresh WASI import object for one instance, or None if the module imports no WASI."""
+        version = wasmer_wasi.get_version(module, strict=False)
+        if version is None:
+            return None
+        builder = wasmer_wasi.StateBuilder(Path(name).stem)
+        for arg in self.args:
+            builder.argument(arg)
+        for key, value in self.env:
+            builder.environment(key, value)
+        for guest_path, host_path in self.preopens:
+            builder.map_directory(guest_path, host_path)
+        return builder.finalize().generate_import_object(store, version)
