@@ -28,7 +28,7 @@ import orjson
 import wasmer
 from wasmer import FunctionType, MemoryType, Type
 
-from .document import MISSING, IngestDocument, parse_path
+from .document import MAX_DEPTH, MISSING, IngestDocument, nesting_depth, parse_path
 from .errors import FieldPathError, ModuleLoadError
 
 ABI_MAJOR = 1
@@ -432,6 +432,9 @@ class HostCalls:
             return _INVALID
         try:
             value = orjson.loads(mem[value_ptr : value_ptr + value_len])
+            # A value needs 2 bytes per level: short ones cannot nest too deep.
+            if value_len >= 2 * (MAX_DEPTH - len(parts)) and nesting_depth(value) + len(parts) > MAX_DEPTH:
+                return _INVALID
             doc.put_path(parts, key, value)
         except (orjson.JSONDecodeError, FieldPathError):
             return _INVALID

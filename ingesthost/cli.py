@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -23,7 +25,8 @@ from .engine import COMPILERS, DEFAULT_COMPILER, DEFAULT_ENGINE, ENGINE_KINDS
 from .errors import IngestHostError
 from .inspection import format_report, inspect_module
 from .loader import CACHE_ENV, DEFAULT_MAX_MEMORY, CompileCache, compile_artifact, default_cache_dir
-from .ndjson import read_records
+from .document import MAX_DEPTH
+from .ndjson import DEFAULT_MAX_LINE_BYTES, read_records
 from .pipeline import Pipeline
 from .runner import RunSummary, run
 from .wasm_binary import parse_size
@@ -115,6 +118,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_cache_options(process)
     process.add_argument(
+        "--max-line-bytes",
+        type=_size,
+        default=DEFAULT_MAX_LINE_BYTES,
+        metavar="SIZE",
+        help="longest input line accepted, e.g. 64MiB (default: 32MiB); longer lines go to the "
+        "failure output with their first 1 MiB",
+    )
+    process.add_argument(
+        "--max-depth",
+        type=int,
+        default=MAX_DEPTH,
+        metavar="N",
+        help=f"deepest nesting of objects/arrays accepted (default and most: {MAX_DEPTH})",
+    )
+    process.add_argument(
         "--max-memory",
         type=_size,
         default=DEFAULT_MAX_MEMORY,
@@ -122,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="memory cap of each guest instance, e.g. 64MiB (default: 256MiB; pipeline files may set their own)",
     )
     process.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
+    process.add_argument(
+        "--stats", action="store_true", help="print per-processor statistics (count, time, failed...) to stderr at the end"
+    )
+    process.add_argument("--stats-json", metavar="FILE", help="write the statistics as JSON to FILE at the end")
+    _add_simulate_command(commands)
 
     inspect = commands.add_parser(
         "inspect",
@@ -214,11 +237,33 @@ def _open_input(name: str) -> Iterator[IO[bytes]]:
 @contextlib.contextmanager
 def _open_output(name: str | None, fallback: IO[bytes]) -> Iterator[IO[bytes]]:
     if name is None or name == "-":
+        if fallback is sys.stdout.buffer:
+            with _private_stdout() as stream:
+                yield stream
+            return
         yield fallback
         fallback.flush()
         return
     with open(name, "wb") as stream:
         yield stream
+
+
+@contextlib.contextmanager
+def _private_stdout() -> Iterator[IO[bytes]]:
+    """The real standard output for documents only, with file descriptor 1
+    pointed at stderr meanwhile: anything else that writes to fd 1 (a guest
+    granted WASI printing to its stdout, a stray print) cannot corrupt the
+    NDJSON stream."""
+    sys.stdout.flush()
+    real = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        with open(os.dup(real), "wb", closefd=True) as stream:
+            yield stream
+    finally:
+        sys.stdout.flush()
+        os.dup2(real, 1)
+        os.close(real)
 
 
 def _summary_line(summary: RunSummary, failures_name: str) -> str:
@@ -252,11 +297,12 @@ def cmd_process(args: argparse.Namespace) -> int:
             with _open_input(args.input) as stream, _open_output(
                 args.output, sys.stdout.buffer
             ) as output, _open_output(failures_name, sys.stderr.buffer) as failures:
-                summary = run(pipeline, read_records(stream, source), output, failures, source=source)
+                summary = run(pipeline, read_records(stream, source, max_line_bytes=args.max_line_bytes, max_depth=args.max_depth), output, failures, source=source)
         except OSError as exc:
             raise IngestHostError(f"{exc.filename or ''}: {exc.strerror or exc}") from exc
     if not args.quiet:
         print(_summary_line(summary, failures_name or "<stderr>"), file=sys.stderr)
+    _report_stats(pipeline, args)
     return EXIT_FAILURES if summary.failed else EXIT_OK
 
 
@@ -289,11 +335,100 @@ def cmd_compile(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- simulate and statistics (Elasticsearch's _simulate and ingest node stats) --
+
+
+def _add_simulate_command(commands: Any) -> None:
+    simulate = commands.add_parser(
+        "simulate",
+        help="show what a pipeline does to documents, as Elasticsearch's _simulate API",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Run a pipeline over documents and print Elasticsearch's _simulate response:\n"
+            '{"docs": [{"doc": {"_index", "_id", "_version", "_source", "_ingest"}} | {"error": {...}} | null]}\n'
+            "(null: dropped). --verbose lists every processor's result instead.\n\n"
+            "INPUT is NDJSON (one document per line), or a JSON file shaped like the\n"
+            '_simulate request body: {"docs": [{"_index": ..., "_id": ..., "_source": {...}}]}.\n\n'
+            "Exit status: 0 the simulation ran (failed documents are part of the response);\n"
+            "2 it could not (bad arguments, pipeline refused, unreadable input)."
+        ),
+        epilog="example:\n  ingesthost simulate --pipeline pipeline.yml sample.ndjson --verbose\n",
+    )
+    simulate.add_argument("input", metavar="INPUT", help="NDJSON or _simulate request JSON file, or - for stdin")
+    simulate.add_argument("--pipeline", "-p", metavar="FILE", required=True, help="pipeline file (JSON or YAML)")
+    simulate.add_argument("--verbose", "-v", action="store_true", help="the result of every processor")
+    simulate.add_argument(
+        "--compiler",
+        choices=COMPILERS,
+        default=DEFAULT_COMPILER,
+        help="default wasm compiler (pipeline files may set their own; default: %(default)s)",
+    )
+    _add_cache_options(simulate)
+    simulate.add_argument(
+        "--max-memory", type=_size, default=DEFAULT_MAX_MEMORY, metavar="SIZE", help="memory cap of each guest"
+    )
+
+
+def _simulate_documents(data: bytes, source: str) -> list[Any]:
+    """The documents of INPUT: a _simulate request body, a JSON list, or NDJSON."""
+    from .simulate import parse_request
+
+    stripped = data.strip()
+    if stripped[:1] in (b"{", b"["):
+        try:
+            whole = orjson.loads(stripped)
+        except orjson.JSONDecodeError:
+            whole = None  # several lines: NDJSON
+        if isinstance(whole, dict) and "docs" in whole and set(whole) <= {"docs", "pipeline"}:
+            return parse_request(whole)
+        if isinstance(whole, list):
+            if not all(isinstance(doc, dict) for doc in whole):
+                raise IngestHostError(f"{source}: a JSON list of documents must hold objects only")
+            return whole
+    docs = []
+    for record in read_records(io.BytesIO(data), source):
+        if record.error is not None:
+            raise IngestHostError(str(record.error))
+        docs.append(record.document)
+    return docs
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    cache = _cache_from_args(args)
+    pipeline = Pipeline.from_file(args.pipeline, compiler=args.compiler, cache=cache, max_memory=args.max_memory)
+    source = "<stdin>" if args.input == "-" else args.input
+    with pipeline:
+        try:
+            with _open_input(args.input) as stream:
+                data = stream.read()
+        except OSError as exc:
+            raise IngestHostError(f"{exc.filename or ''}: {exc.strerror or exc}") from exc
+        response = pipeline.simulate(_simulate_documents(data, source), verbose=args.verbose)
+    sys.stdout.buffer.write(orjson.dumps(response, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
+    sys.stdout.buffer.flush()
+    return EXIT_OK
+
+
+def _report_stats(pipeline: Pipeline, args: argparse.Namespace) -> None:
+    if not (getattr(args, "stats", False) or getattr(args, "stats_json", None)):
+        return
+    from .stats import format_stats_table
+
+    stats = pipeline.stats()
+    if args.stats:
+        format_stats_table(stats, sys.stderr)
+    if args.stats_json:
+        try:
+            Path(args.stats_json).write_bytes(orjson.dumps(stats, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE))
+        except OSError as exc:
+            raise IngestHostError(f"cannot write statistics to {args.stats_json}: {exc.strerror or exc}") from exc
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    handlers = {"process": cmd_process, "inspect": cmd_inspect, "compile": cmd_compile}
+    handlers = {"process": cmd_process, "inspect": cmd_inspect, "compile": cmd_compile, "simulate": cmd_simulate}
     try:
         return handlers[args.command](args)
     except IngestHostError as exc:

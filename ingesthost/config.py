@@ -20,11 +20,18 @@ import yaml
 from .engine import COMPILERS
 from .errors import IngestHostError, PipelineConfigError
 from .loader import DEFAULT_MAX_MEMORY, ModuleLoader
+from .wasi import WasiGrant
 from .wasm_binary import parse_size
 from .processors import Processor, WasmProcessor
+from .processors.builtins import BUILTIN_PROCESSORS, MAX_NESTED_PIPELINES, PipelineProcessor
+from .processors.compound import OnFailureProcessor
+from .processors.conditional import ConditionalProcessor
+from .condition import Condition, ConditionSyntaxError
 
-PIPELINE_KEYS = {"description", "processors", "compiler", "max_memory", "version", "_meta"}
-COMMON_PROCESSOR_KEYS = {"tag", "description"}
+PIPELINE_KEYS = {"description", "processors", "on_failure", "compiler", "max_memory", "version", "_meta"}
+COMMON_PROCESSOR_KEYS = {"tag", "description", "if", "ignore_failure", "on_failure"}
+#: Names tried, in order, for a ``pipeline`` processor's ``name`` (relative to the pipeline file).
+PIPELINE_FILE_SUFFIXES = ("", ".yml", ".yaml", ".json")
 
 
 def read_definition(path: str | Path) -> dict[str, Any]:
@@ -71,21 +78,32 @@ class PipelineBuilder:
         base_dir: Path,
         loader: ModuleLoader,
         max_memory: int = DEFAULT_MAX_MEMORY,
+        pipeline_id: str | None = None,
+        _nesting: "_Nesting | None" = None,
     ) -> None:
         self.source = source
         self.base_dir = base_dir
         self.loader = loader
         #: Default memory cap of wasm processors (bytes); the pipeline file may lower or raise it.
         self.max_memory = max_memory
+        #: The id handlers read as ``_ingest.on_failure_pipeline`` (the file's stem).
+        self.pipeline_id = pipeline_id
+        #: Pipeline-level ``on_failure`` handlers, filled by :meth:`build`.
+        self.on_failure: list[Processor] = []
+        self._nesting = _nesting or _Nesting.root(source)
         self._factories: dict[str, Callable[[dict[str, Any], str, str | None], Processor]] = {
             "wasm": self._build_wasm,
+            "pipeline": self._build_pipeline,
         }
+        for kind, create in BUILTIN_PROCESSORS.items():
+            self._factories[kind] = self._builtin_factory(create)
 
     def error(self, problem: str, where: str | None = None, tag: str | None = None) -> PipelineConfigError:
         return PipelineConfigError(problem, source=self.source, where=where, tag=tag)
 
     def build(self, definition: dict[str, Any]) -> tuple[list[Processor], str | None]:
-        """(processors, description). Closes what it built if a later step fails."""
+        """(processors, description); the pipeline-level handlers go to :attr:`on_failure`.
+        Closes what it built if a later step fails."""
         unknown = set(definition) - PIPELINE_KEYS
         if unknown:
             raise self.error(
@@ -110,6 +128,8 @@ class PipelineBuilder:
         try:
             for index, entry in enumerate(processors):
                 built.append(self.build_processor(entry, f"processors[{index}]"))
+            if definition.get("on_failure") is not None:
+                self.on_failure = self._build_handlers(definition["on_failure"], None, None)
         except BaseException:
             for processor in built:
                 processor.close()
@@ -135,7 +155,26 @@ class PipelineBuilder:
         description = options.get("description")
         if description is not None and not isinstance(description, str):
             raise self.error(f"`description` must be a string, found {_json_type(description)}", where, tag)
-        return factory(options, where, tag)
+        condition = self._read_condition(options, where, tag)
+        ignore_failure = options.get("ignore_failure", False)
+        if not isinstance(ignore_failure, bool):
+            raise self.error(f"[ignore_failure] must be true or false, found {_json_type(ignore_failure)}", where, tag)
+        processor = factory(options, where, tag)
+        try:
+            handlers = []
+            if options.get("on_failure") is not None:
+                handlers = self._build_handlers(options["on_failure"], where, tag)
+        except BaseException:
+            processor.close()
+            raise
+        # Elasticsearch's order: the failure handling wraps the processor, the condition wraps both.
+        if handlers or ignore_failure:
+            processor = OnFailureProcessor(
+                processor, handlers, ignore_failure=ignore_failure, pipeline_id=self.pipeline_id
+            )
+        if condition is not None:
+            processor = ConditionalProcessor(processor, condition, tag=tag, description=description)
+        return processor
 
     def _check_options(self, kind: str, options: dict[str, Any], allowed: set[str], where: str, tag: str | None) -> None:
         unknown = set(options) - allowed - COMMON_PROCESSOR_KEYS
@@ -159,7 +198,7 @@ class PipelineBuilder:
             raise self.error(str(exc), where, tag) from None
 
     def _build_wasm(self, options: dict[str, Any], where: str, tag: str | None) -> Processor:
-        self._check_options("wasm", options, {"module", "params", "compiler", "max_memory"}, where, tag)
+        self._check_options("wasm", options, {"module", "params", "compiler", "max_memory", "wasi"}, where, tag)
         module_path = options.get("module")
         if not isinstance(module_path, str) or not module_path:
             raise self.error("processor [wasm] needs `module`, the path of a .wasm file", where, tag)
@@ -176,10 +215,152 @@ class PipelineBuilder:
             max_memory = self.max_memory
             if "max_memory" in options:
                 max_memory = self._check_size(options["max_memory"], "max_memory", where, tag)
-            module = self.loader.load(path, compiler, max_memory)
-            return WasmProcessor(module, params, tag=tag, description=options.get("description"))
+            grant = WasiGrant.parse(options["wasi"], self.base_dir) if "wasi" in options else None
+            module = self.loader.load(path, compiler, max_memory, allow_wasi=grant is not None)
+            return WasmProcessor(module, params, tag=tag, description=options.get("description"), wasi=grant)
         except IngestHostError as exc:
             raise self.error(str(exc), where, tag) from exc
+
+
+    # -- Elasticsearch pipeline semantics: built-ins, if, on_failure, nested pipelines --
+
+    def _builtin_factory(
+        self, create: Callable[[dict[str, Any], str | None, str | None], Processor]
+    ) -> Callable[[dict[str, Any], str, str | None], Processor]:
+        """Adapt a built-in's ``create``: its unlocated errors get this file, position and tag."""
+
+        def factory(options: dict[str, Any], where: str, tag: str | None) -> Processor:
+            try:
+                return create(options, tag, options.get("description"))
+            except PipelineConfigError as exc:
+                if exc.source is None and exc.where is None:
+                    raise self.error(exc.problem, where, tag) from None
+                raise
+
+        return factory
+
+    def _read_condition(self, options: dict[str, Any], where: str, tag: str | None) -> Condition | None:
+        """``if``: a string, or a script object ``{"source": ..., "lang": "painless"}``."""
+        script = options.get("if")
+        if script is None:
+            return None
+        if isinstance(script, dict):
+            extra = set(script) - {"source", "lang"}
+            if extra:
+                raise self.error(f"if: unsupported script option(s) {', '.join(sorted(map(str, extra)))}", where, tag)
+            if script.get("lang", "painless") != "painless":
+                raise self.error(f"if: only painless conditions are supported, found lang [{script['lang']}]", where, tag)
+            script = script.get("source")
+        if not isinstance(script, str):
+            raise self.error(f"if: must be a string (a condition), found {_json_type(script)}", where, tag)
+        try:
+            return Condition(script)
+        except ConditionSyntaxError as exc:
+            raise self.error(f"if: {exc}", where, tag) from None
+
+    def _build_handlers(self, value: Any, where: str | None, tag: str | None) -> list[Processor]:
+        """An ``on_failure`` list (processor-level when ``where`` is set, else pipeline-level)."""
+        if not isinstance(value, list):
+            raise self.error(f"[on_failure] must be a list of processors, found {_json_type(value)}", where, tag)
+        if not value:
+            raise self.error("[on_failure] processors list cannot be empty", where, tag)
+        prefix = f"{where}.on_failure" if where else "on_failure"
+        handlers: list[Processor] = []
+        try:
+            for index, entry in enumerate(value):
+                handlers.append(self.build_processor(entry, f"{prefix}[{index}]"))
+        except BaseException:
+            for handler in handlers:
+                handler.close()
+            raise
+        return handlers
+
+    def _build_pipeline(self, options: dict[str, Any], where: str, tag: str | None) -> Processor:
+        """``pipeline``: another pipeline file, loaded now (cycles and depth are checked here)."""
+        self._check_options("pipeline", options, {"name", "ignore_missing_pipeline"}, where, tag)
+        name = options.get("name")
+        if not isinstance(name, str) or not name:
+            raise self.error("[name] required property is missing (the pipeline file to run)", where, tag)
+        if "{{" in name:
+            raise self.error("[name] must be a file name; templates are not supported here", where, tag)
+        ignore_missing = options.get("ignore_missing_pipeline", False)
+        if not isinstance(ignore_missing, bool):
+            raise self.error(
+                f"[ignore_missing_pipeline] must be true or false, found {_json_type(ignore_missing)}", where, tag
+            )
+        description = options.get("description")
+        path = next(
+            (self.base_dir / (name + suffix) for suffix in PIPELINE_FILE_SUFFIXES if (self.base_dir / (name + suffix)).is_file()),
+            None,
+        )
+        if path is None:
+            if ignore_missing:
+                return PipelineProcessor(name, None, ignore_missing_pipeline=True, tag=tag, description=description)
+            raise self.error(
+                f"Pipeline processor configured for non-existent pipeline [{name}] "
+                f"(no file {self.base_dir / name}, nor with .yml, .yaml or .json)",
+                where,
+                tag,
+            )
+        resolved = path.resolve()
+        nesting = self._nesting
+        if resolved in nesting.stack:
+            chain = " -> ".join(p.name for p in (*nesting.stack[nesting.stack.index(resolved):], resolved))
+            raise self.error(f"Cycle detected for pipeline: {name} ({chain})", where, tag)
+        if len(nesting.stack) >= MAX_NESTED_PIPELINES:
+            raise self.error(
+                f"Too many nested pipelines. Cannot have more than {MAX_NESTED_PIPELINES} nested pipelines", where, tag
+            )
+        pipeline = nesting.loaded.get(resolved)
+        if pipeline is None:
+            pipeline = nesting.loaded[resolved] = self._load_nested(path, resolved, name, where, tag)
+        return PipelineProcessor(name, pipeline, ignore_missing_pipeline=ignore_missing, tag=tag, description=description)
+
+    def _load_nested(self, path: Path, resolved: Path, name: str, where: str, tag: str | None) -> Any:
+        from .pipeline import Pipeline, pipeline_id_for  # imported here: that module imports this one
+
+        engines = self.loader.engines
+        saved_compiler = engines.default_compiler  # a nested file's `compiler` is its own
+        builder = PipelineBuilder(
+            source=str(path),
+            base_dir=path.parent,
+            loader=self.loader,
+            max_memory=self.max_memory,
+            pipeline_id=pipeline_id_for(str(path)),
+            _nesting=_Nesting((*self._nesting.stack, resolved), self._nesting.loaded),
+        )
+        try:
+            processors, description = builder.build(read_definition(path))
+        except PipelineConfigError as exc:
+            raise self.error(f"in pipeline [{name}]: {exc}", where, tag) from exc
+        finally:
+            engines.default_compiler = saved_compiler
+        return Pipeline(
+            processors,
+            description=description,
+            source=str(path),
+            on_failure=builder.on_failure,
+            id=builder.pipeline_id,
+        )
+
+
+class _Nesting:
+    """What the builders of one load share: the chain of pipeline files being
+    built (for cycle and depth checks) and the nested pipelines already built
+    (a file named twice is loaded once, and its statistics are one)."""
+
+    def __init__(self, stack: tuple[Path, ...], loaded: dict[Path, Any]) -> None:
+        self.stack = stack
+        self.loaded = loaded
+
+    @classmethod
+    def root(cls, source: str | None) -> "_Nesting":
+        stack: tuple[Path, ...] = ()
+        if source:
+            path = Path(source)
+            if path.is_file():
+                stack = (path.resolve(),)
+        return cls(stack, {})
 
 
 def _json_type(value: Any) -> str:

@@ -24,6 +24,27 @@ MISSING: Any = object()
 
 INGEST_KEY = "_ingest"
 
+#: Deepest accepted nesting: orjson cannot write documents nested deeper than 254 levels.
+MAX_DEPTH = 254
+
+
+def nesting_depth(value: Any) -> int:
+    """Levels of objects/arrays in ``value`` (a scalar is 0), without recursion."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > deepest:
+            deepest = depth
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
+
 
 def parse_path(path: str) -> list[str]:
     """Split a dotted path into segments; raises FieldPathError for an empty

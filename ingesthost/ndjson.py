@@ -12,6 +12,7 @@ from typing import IO, Any, Iterator
 
 import orjson
 
+from .document import MAX_DEPTH, nesting_depth
 from .errors import InputError
 
 
@@ -22,7 +23,7 @@ class Record:
     A plain slotted class: one is created per input line, on the hot path.
     """
 
-    __slots__ = ("line", "raw", "document", "error")
+    __slots__ = ("line", "raw", "document", "error", "truncated_size")
 
     def __init__(
         self,
@@ -35,6 +36,8 @@ class Record:
         self.raw = raw
         self.document = document
         self.error = error
+        #: Set when ``raw`` holds only the start of an over-long line: its full size.
+        self.truncated_size: int | None = None
 
     @property
     def text(self) -> bytes:
@@ -47,14 +50,38 @@ class Record:
         return raw
 
 
-def read_records(stream: IO[bytes], source: str) -> Iterator[Record]:
+#: Longest accepted line (bytes, without its line ending).
+DEFAULT_MAX_LINE_BYTES = 32 * 1024 * 1024
+#: How much of an over-long line the failure record keeps.
+OVERSIZE_KEEP = 1024 * 1024
+
+
+def read_records(
+    stream: IO[bytes],
+    source: str,
+    *,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    max_depth: int = MAX_DEPTH,
+) -> Iterator[Record]:
     """Yield a :class:`Record` per line of ``stream`` (binary), numbered from 1.
 
     Accepts ``\\n`` and ``\\r\\n`` line ends and a missing final newline.
-    Blank lines, invalid UTF-8, invalid JSON and non-objects become errors.
+    Blank lines, invalid UTF-8, invalid JSON, non-objects, lines longer than
+    ``max_line_bytes`` (never held in memory whole) and documents nested
+    deeper than ``max_depth`` become errors; reading goes on after each.
     """
     loads = orjson.loads
-    for number, raw in enumerate(stream, start=1):
+    readline = stream.readline
+    max_depth = min(max_depth, MAX_DEPTH)
+    number = 0
+    while True:
+        raw = readline(max_line_bytes + 2)  # room for the line's own \r\n
+        if not raw:
+            return
+        number += 1
+        if len(raw) > max_line_bytes and len(raw.rstrip(b"\r\n")) > max_line_bytes:
+            yield _oversize(stream, raw, number, source, max_line_bytes)
+            continue
         try:
             doc = loads(raw)  # JSON allows the trailing \r\n as whitespace
         except orjson.JSONDecodeError as exc:
@@ -63,6 +90,12 @@ def read_records(stream: IO[bytes], source: str) -> Iterator[Record]:
             problem = "blank line" if not text.strip() else _json_problem(text, exc)
             record.error = InputError(problem, source=source, line=number)
             yield record
+            continue
+        # Cheap bound first: fewer brackets than the limit cannot nest deeper.
+        if raw.count(b"{") + raw.count(b"[") > max_depth and nesting_depth(doc) > max_depth:
+            yield Record(
+                number, raw, error=InputError(f"document nested deeper than {max_depth} levels", source=source, line=number)
+            )
             continue
         if type(doc) is not dict:
             yield Record(
@@ -74,6 +107,26 @@ def read_records(stream: IO[bytes], source: str) -> Iterator[Record]:
             )
             continue
         yield Record(number, raw, doc)
+
+
+def _oversize(stream: IO[bytes], head: bytes, number: int, source: str, limit: int) -> Record:
+    """Skip the rest of an over-long line; keep its first bytes for the failure record."""
+    size = len(head)
+    while not head.endswith(b"\n"):
+        chunk = stream.readline(1 << 20)
+        if not chunk:
+            break
+        size += len(chunk)
+        if chunk.endswith(b"\n"):
+            break
+    record = Record(number, head[:OVERSIZE_KEEP])
+    record.error = InputError(
+        f"line of {size:,} bytes is longer than the {limit:,}-byte limit (see --max-line-bytes)",
+        source=source,
+        line=number,
+    )
+    record.truncated_size = size
+    return record
 
 
 def _json_type(value: Any) -> str:

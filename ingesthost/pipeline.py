@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from time import perf_counter_ns
 from typing import Any, Iterable, Iterator, Literal
 
 import orjson
@@ -24,6 +25,9 @@ from .engine import DEFAULT_COMPILER, EngineSet
 from .errors import InputError, ProcessorError
 from .loader import DEFAULT_MAX_MEMORY, CompileCache, ModuleLoader
 from .processors import Processor
+from .processors.compound import CompoundProcessor
+from .simulate import SimulateDocument, simulate
+from .stats import ProcessorStats, pipeline_stats
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,9 +43,16 @@ class DocumentResult:
 class Pipeline:
     """An ordered list of processors, loaded and checked up front.
 
-    The first failure stops a document (it raises :class:`ProcessorError`);
-    a drop stops it too (the result is None). Instances of wasm guests live
-    as long as the pipeline: call :meth:`close` (or use ``with``) to free them.
+    The first failure stops a document (it raises :class:`ProcessorError`)
+    unless the processor has ``ignore_failure`` or ``on_failure``, or the
+    pipeline has ``on_failure`` (then its handlers run and the document is
+    returned as they left it); a drop stops it too (the result is None).
+    Instances of wasm guests live as long as the pipeline: call :meth:`close`
+    (or use ``with``) to free them.
+
+    ``id`` names the pipeline to on_failure handlers
+    (``_ingest.on_failure_pipeline``) and in :meth:`stats`; it defaults to
+    the file name without its extension.
     """
 
     def __init__(
@@ -50,10 +61,18 @@ class Pipeline:
         *,
         description: str | None = None,
         source: str | None = None,
+        on_failure: list[Processor] | None = None,
+        id: str | None = None,
     ) -> None:
         self.processors = list(processors)
         self.description = description
         self.source = source
+        self.on_failure = list(on_failure or [])
+        self.id = id if id is not None else pipeline_id_for(source)
+        self.compound = CompoundProcessor(self.processors, self.on_failure, pipeline_id=self.id)
+        self._run = self.compound.execute
+        #: Pipeline-level counters (see :meth:`stats`).
+        self.counters = ProcessorStats()
 
     # -- construction ------------------------------------------------------
 
@@ -99,9 +118,12 @@ class Pipeline:
     ) -> "Pipeline":
         """Build from an already-parsed definition (the shape of a pipeline file)."""
         loader = ModuleLoader(EngineSet(compiler), _compile_cache(cache))
-        builder = PipelineBuilder(source=source, base_dir=Path(base_dir), loader=loader, max_memory=max_memory)
+        pipeline_id = pipeline_id_for(source)
+        builder = PipelineBuilder(
+            source=source, base_dir=Path(base_dir), loader=loader, max_memory=max_memory, pipeline_id=pipeline_id
+        )
         processors, description = builder.build(definition)
-        return cls(processors, description=description, source=source)
+        return cls(processors, description=description, source=source, on_failure=builder.on_failure, id=pipeline_id)
 
     @classmethod
     def from_module(
@@ -130,16 +152,26 @@ class Pipeline:
     # -- processing --------------------------------------------------------
 
     def execute(self, document: IngestDocument) -> IngestDocument | None:
-        """Run every processor on ``document`` in place; None when dropped.
+        """Run the pipeline on ``document`` in place; None when dropped.
 
-        Raises :class:`ProcessorError` on the first failure.
+        Raises :class:`ProcessorError` when a failure is not handled by
+        ``ignore_failure`` or an ``on_failure``.
         """
-        for processor in self.processors:
-            result = processor.execute(document)
-            if result is None:
-                return None
-            document = result
-        return document
+        counters = self.counters
+        counters.calls += 1
+        counters.current += 1
+        start = perf_counter_ns()
+        try:
+            result = self._run(document)
+        except Exception:
+            counters.failed += 1
+            raise
+        finally:
+            counters.time_ns += perf_counter_ns() - start
+            counters.current -= 1
+        if result is None:
+            counters.dropped += 1
+        return result
 
     def process(self, doc: dict[str, Any]) -> dict[str, Any] | None:
         """Process a copy of ``doc``; the caller's dict is never modified.
@@ -162,12 +194,35 @@ class Pipeline:
                 continue
             yield DocumentResult("dropped") if out is None else DocumentResult("ok", out)
 
+    def simulate(
+        self, docs: Iterable[dict[str, Any] | SimulateDocument], *, verbose: bool = False
+    ) -> dict[str, Any]:
+        """What Elasticsearch's ``_simulate`` API answers for ``docs`` (sources, or
+        :class:`~ingesthost.simulate.SimulateDocument` with ``_index``/``_id``):
+        ``{"docs": [{"doc": {...}} | {"error": {...}} | None, ...]}``, or with
+        ``verbose`` ``{"docs": [{"processor_results": [...]}, ...]}``.
+        The callers' dicts are not modified.
+        """
+        return simulate(self, docs, verbose=verbose)
+
+    def stats(self) -> dict[str, Any]:
+        """Counters since load (or :meth:`reset_stats`), shaped like Elasticsearch's
+        ingest node stats: ``{"pipelines": {id: {"count", "time_in_millis",
+        "current", "failed", "dropped", "processors": [{"type:tag": {"type",
+        "stats": {...}}}]}}}``, nested pipelines included."""
+        return pipeline_stats(self)
+
+    def reset_stats(self) -> None:
+        """Zero the counters of this pipeline, its processors and nested pipelines."""
+        from .stats import reset_pipeline_stats
+
+        reset_pipeline_stats(self)
+
     # -- lifecycle ---------------------------------------------------------
 
     def close(self) -> None:
         """Free the wasm instances now rather than at garbage collection."""
-        for processor in self.processors:
-            processor.close()
+        self.compound.close()
 
     def __enter__(self) -> "Pipeline":
         return self
@@ -177,6 +232,18 @@ class Pipeline:
 
     def __repr__(self) -> str:
         return f"<Pipeline {self.source or ''} processors={len(self.processors)}>"
+
+
+def pipeline_id_for(source: str | None) -> str:
+    """A pipeline's id: its file name without the extension (Elasticsearch
+    pipelines have ids; files have names), ``_pipeline`` when there is no file."""
+    if not source:
+        return "_pipeline"
+    name = Path(source).name
+    for suffix in (".yml", ".yaml", ".json", ".wasm.gz", ".wasm"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
 
 
 def _compile_cache(cache: CompileCache | None | bool) -> CompileCache | None:

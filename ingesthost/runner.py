@@ -15,7 +15,7 @@ from typing import IO, Any, Iterable
 import orjson
 
 from .document import IngestDocument
-from .errors import IngestHostError, ProcessorError
+from .errors import IngestHostError, InputError, ProcessorError
 from .ndjson import Record, dumps_line, raw_fields
 from .pipeline import Pipeline
 
@@ -64,6 +64,9 @@ def failure_record(record: Record, source: str, error: Exception) -> dict[str, A
         entry["document"] = orjson.loads(record.raw)
     else:
         entry.update(raw_fields(record.text))
+        if record.truncated_size is not None:
+            entry["raw_truncated"] = True
+            entry["raw_size"] = record.truncated_size
     return entry
 
 
@@ -102,8 +105,15 @@ def run(
             continue
         if result is None:
             summary.dropped += 1
-        else:
-            write(dumps_line(result.source))
-            summary.written += 1
+            continue
+        try:
+            line = dumps_line(result.source)
+        except TypeError as exc:  # e.g. a guest nested a value deeper than JSON output allows
+            summary.failed += 1
+            problem = InputError(f"the processed document cannot be written as JSON: {exc}", source=source, line=record.line)
+            failures.write(dumps_line(failure_record(record, source, problem)))
+            continue
+        write(line)
+        summary.written += 1
     summary.elapsed_seconds = time.perf_counter() - started
     return summary
