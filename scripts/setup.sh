@@ -30,13 +30,16 @@ if ((${#missing[@]})); then
   fi
 fi
 
+is_python310() { "$1" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1; }
+
 find_python310() {
-  if command -v python3.10 >/dev/null 2>&1; then command -v python3.10; return; fi
-  local pyenv_root
+  # PATH first (a pyenv shim may be there and not work: try it), then pyenv's versions.
+  local candidate pyenv_root
+  candidate="$(command -v python3.10 2>/dev/null || true)"
+  if [[ -n "$candidate" ]] && is_python310 "$candidate"; then echo "$candidate"; return; fi
   pyenv_root="$( (pyenv root 2>/dev/null) || echo "$HOME/.pyenv")"
-  local candidate
-  for candidate in "$pyenv_root"/versions/3.10*/bin/python3.10; do
-    [[ -x "$candidate" ]] && { echo "$candidate"; return; }
+  for candidate in "$pyenv_root"/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do
+    if [[ -x "$candidate" ]] && is_python310 "$candidate"; then echo "$candidate"; return; fi
   done
   return 1
 }
