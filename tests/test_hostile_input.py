@@ -97,3 +97,20 @@ def test_cli_reports_every_hostile_line_and_keeps_the_good_ones(tmp_path: Path) 
     assert "nested deeper" in failures[1]["error"]["message"] or "invalid JSON" in failures[1]["error"]["message"]
     assert "UTF-8" in failures[2]["error"]["message"]
 
+
+
+def test_gigantic_put_field_value_is_taken_and_the_run_goes_on(tmp_path: Path) -> None:
+    import wasmer
+
+    from ingesthost import Pipeline
+
+    module = tmp_path / "gigantic.wasm"
+    module.write_bytes(wasmer.wat2wasm((ROOT / "tests" / "wat" / "hostile_gigantic_put.wat").read_text()))
+    size = 50 * 1024 * 1024
+    with Pipeline.from_module(module, cache=False) as pipeline:
+        exports = pipeline.processors[0]._instance._instance.exports
+        exports.set_size(size)
+        out = pipeline.process({"n": 1})
+        assert out is not None and len(out["big"]) == size - 2 and set(out["big"][:100]) == {"x"}
+        exports.set_size(10)
+        assert pipeline.process({"n": 2}) == {"n": 2, "big": "x" * 8}
