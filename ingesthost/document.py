@@ -119,19 +119,8 @@ class IngestDocument:
     def get_path(self, parts: Sequence[str], path: str, default: Any = MISSING) -> Any:
         """:meth:`get` with the path already split (``path`` is for messages)."""
         node, parts = self._root(parts)
-        for segment in parts:
-            if isinstance(node, dict):
-                if segment not in node:
-                    return default
-                node = node[segment]
-            elif isinstance(node, list):
-                i = _index(segment, path)
-                if i >= len(node):
-                    return default
-                node = node[i]
-            else:
-                return default
-        return node
+        node = _walk(node, parts, path)
+        return default if node is MISSING else node
 
     def has(self, path: str) -> bool:
         return self.get(path) is not MISSING
@@ -192,18 +181,7 @@ class IngestDocument:
     def remove_path(self, parts: Sequence[str], path: str) -> bool:
         """:meth:`remove` with the path already split."""
         node, parts = self._root(parts)
-        for segment in parts[:-1]:
-            if isinstance(node, dict):
-                if segment not in node:
-                    return False
-                node = node[segment]
-            elif isinstance(node, list):
-                i = _index(segment, path)
-                if i >= len(node):
-                    return False
-                node = node[i]
-            else:
-                return False
+        node = _walk(node, parts[:-1], path)
         last = parts[-1]
         if isinstance(node, dict):
             if last not in node:
@@ -220,6 +198,24 @@ class IngestDocument:
 
     def __repr__(self) -> str:
         return f"IngestDocument({self.source!r})"
+
+
+def _walk(node: Any, parts: Sequence[str], path: str) -> Any:
+    """Follow ``parts`` down from ``node``: the value reached, or MISSING where
+    the path leaves the document (missing key, index past the end, a scalar)."""
+    for segment in parts:
+        if isinstance(node, dict):
+            node = node.get(segment, MISSING)
+            if node is MISSING:
+                return MISSING
+        elif isinstance(node, list):
+            i = _index(segment, path)
+            if i >= len(node):
+                return MISSING
+            node = node[i]
+        else:
+            return MISSING
+    return node
 
 
 def _type_name(value: Any) -> str:
