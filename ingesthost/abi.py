@@ -284,6 +284,8 @@ _NOT_FOUND = int(Status.NOT_FOUND)
 #: Distinct keys remembered per instance (their split paths); a guest that
 #: sends ever-new keys only costs a cache reset, never unbounded memory.
 PATH_CACHE_SIZE = 4096
+#: Longer keys are split on every call instead of cached (~1 MiB cache at most).
+PATH_CACHE_KEY_BYTES = 256
 _BAD_PATH = ((), "")
 #: See :meth:`HostCalls._fits`.
 STABLE_MEMORY_BASE = sys.maxsize > 2**32
@@ -358,9 +360,10 @@ class HostCalls:
                 entry = (tuple(parse_path(text)), text)
             except (UnicodeDecodeError, FieldPathError):
                 entry = _BAD_PATH
-            if len(self._paths) >= PATH_CACHE_SIZE:
-                self._paths.clear()
-            self._paths[raw] = entry
+            if length <= PATH_CACHE_KEY_BYTES:  # bounded in bytes as well as entries
+                if len(self._paths) >= PATH_CACHE_SIZE:
+                    self._paths.clear()
+                self._paths[raw] = entry
         return entry
 
     def guest_alloc(self, data: bytes) -> int | None:
