@@ -26,7 +26,9 @@ from .errors import (
 )
 from .guest import GuestModule
 from .pipeline import DocumentResult, Pipeline
-from .processors import Processor, WasmProcessor
+from .processors import ConditionError, Processor, WasmProcessor
+from .simulate import SimulateDocument
+from .workers import IsolatedPipeline, WorkerError
 
 __all__ = [
     "ABI_MAJOR",
@@ -34,19 +36,23 @@ __all__ = [
     "COMPILERS",
     "DEFAULT_COMPILER",
     "CompilerUnavailableError",
+    "ConditionError",
     "DocumentResult",
     "FieldPathError",
     "GuestModule",
     "IngestDocument",
     "IngestHostError",
     "InputError",
+    "IsolatedPipeline",
     "LogLevel",
     "ModuleLoadError",
     "Pipeline",
     "PipelineConfigError",
     "Processor",
     "ProcessorError",
+    "SimulateDocument",
     "Status",
     "WasmProcessor",
+    "WorkerError",
     "__version__",
 ]

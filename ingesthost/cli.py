@@ -139,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SIZE",
         help="memory cap of each guest instance, e.g. 64MiB (default: 256MiB; pipeline files may set their own)",
     )
+    _add_isolation_options(process)
     process.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
     process.add_argument(
         "--stats", action="store_true", help="print per-processor statistics (count, time, failed...) to stderr at the end"
@@ -213,6 +214,64 @@ def _add_cache_options(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_isolation_options(command: argparse.ArgumentParser) -> None:
+    from .workers import DEFAULT_BATCH_SIZE, DEFAULT_TIMEOUT
+
+    command.add_argument(
+        "--isolation",
+        choices=["process", "none"],
+        default="process",
+        help="process (default): guests run in a worker process, which is killed and replaced when a "
+        "guest overruns its timeout or crashes it; that document fails and the run goes on. "
+        "none: guests run in this process: no start-up cost and slightly faster, but no time limits "
+        "(a guest stuck in a loop blocks the run) and a guest that crashes the process ends the run",
+    )
+    command.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help=f"time limit of one guest call on one document, for processors whose pipeline sets none "
+        f"(default: {DEFAULT_TIMEOUT}); enforced with --isolation process only",
+    )
+    command.add_argument(
+        "--batch-size",
+        type=int,
+        default=DEFAULT_BATCH_SIZE,
+        metavar="N",
+        help="most input lines per message to the worker process (default: %(default)s); "
+        "a slow stream is sent on as its lines arrive",
+    )
+    command.add_argument(
+        "--max-restarts",
+        type=int,
+        default=None,
+        metavar="N",
+        help="give up (exit status 2) after N worker restarts (default: no limit; each document "
+        "that times out or crashes costs one restart and is never retried)",
+    )
+
+
+def _isolated_pipeline(args: argparse.Namespace, cache: CompileCache | None) -> Any:
+    """The pipeline in a worker process (``--isolation process``)."""
+    from .workers import DEFAULT_TIMEOUT, IsolatedPipeline
+
+    if args.batch_size < 1:
+        raise IngestHostError(f"--batch-size must be at least 1, found {args.batch_size}")
+    options: dict[str, Any] = {
+        "compiler": args.compiler,
+        "cache": cache,
+        "max_memory": args.max_memory,
+        "timeout": args.timeout if args.timeout is not None else DEFAULT_TIMEOUT,
+        "batch_size": args.batch_size,
+        "max_restarts": args.max_restarts,
+        "collect_stats": bool(getattr(args, "stats", False) or getattr(args, "stats_json", None)),
+    }
+    if args.pipeline:
+        return IsolatedPipeline.from_file(args.pipeline, **options)
+    return IsolatedPipeline.from_module(args.module, dict(args.param), **options)
+
+
 def _cache_from_args(args: argparse.Namespace) -> CompileCache | None:
     if args.no_cache:
         return None
@@ -282,7 +341,12 @@ def cmd_process(args: argparse.Namespace) -> int:
     if args.param and not args.module:
         raise IngestHostError("--param applies to --module only; put params in the pipeline file")
     cache = _cache_from_args(args)
-    if args.pipeline:
+    isolated = args.isolation == "process"
+    if not isolated and args.timeout is not None:
+        log.warning("--timeout is not enforced with --isolation none")
+    if isolated:
+        pipeline = _isolated_pipeline(args, cache)
+    elif args.pipeline:
         pipeline = Pipeline.from_file(args.pipeline, compiler=args.compiler, cache=cache, max_memory=args.max_memory)
     else:
         pipeline = Pipeline.from_module(
@@ -297,11 +361,23 @@ def cmd_process(args: argparse.Namespace) -> int:
             with _open_input(args.input) as stream, _open_output(
                 args.output, sys.stdout.buffer
             ) as output, _open_output(failures_name, sys.stderr.buffer) as failures:
-                summary = run(pipeline, read_records(stream, source, max_line_bytes=args.max_line_bytes, max_depth=args.max_depth), output, failures, source=source)
+                if isolated:
+                    summary = pipeline.run(
+                        stream, output, failures, source=source,
+                        max_line_bytes=args.max_line_bytes, max_depth=args.max_depth,
+                    )
+                else:
+                    summary = run(pipeline, read_records(stream, source, max_line_bytes=args.max_line_bytes, max_depth=args.max_depth), output, failures, source=source)
         except OSError as exc:
             raise IngestHostError(f"{exc.filename or ''}: {exc.strerror or exc}") from exc
     if not args.quiet:
         print(_summary_line(summary, failures_name or "<stderr>"), file=sys.stderr)
+        if isolated and pipeline.restarts:
+            print(
+                f"ingesthost: {pipeline.restarts} worker restarts ({pipeline.timeouts} timeouts, "
+                f"{pipeline.crashes} crashes)",
+                file=sys.stderr,
+            )
     _report_stats(pipeline, args)
     return EXIT_FAILURES if summary.failed else EXIT_OK
 

@@ -15,23 +15,27 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
+import orjson
 import yaml
 
 from .engine import COMPILERS
 from .errors import IngestHostError, PipelineConfigError
+from .guest import encode_params
 from .loader import DEFAULT_MAX_MEMORY, ModuleLoader
 from .wasi import WasiGrant
 from .wasm_binary import parse_size
 from .processors import Processor, WasmProcessor
-from .processors.builtins import BUILTIN_PROCESSORS, MAX_NESTED_PIPELINES, PipelineProcessor
+from .processors.builtins import BUILTIN_PROCESSORS, MAX_NESTED_PIPELINES, PipelineProcessor, check_options
 from .processors.compound import OnFailureProcessor
 from .processors.conditional import ConditionalProcessor
 from .condition import Condition, ConditionSyntaxError
 
-PIPELINE_KEYS = {"description", "processors", "on_failure", "compiler", "max_memory", "version", "_meta"}
+PIPELINE_KEYS = {"description", "processors", "on_failure", "compiler", "max_memory", "timeout", "version", "_meta"}
 COMMON_PROCESSOR_KEYS = {"tag", "description", "if", "ignore_failure", "on_failure"}
 #: Names tried, in order, for a ``pipeline`` processor's ``name`` (relative to the pipeline file).
 PIPELINE_FILE_SUFFIXES = ("", ".yml", ".yaml", ".json")
+#: How deep ``on_failure`` handlers may nest (deeper is refused; it also catches YAML self-references).
+MAX_ON_FAILURE_DEPTH = 100
 
 
 def read_definition(path: str | Path) -> dict[str, Any]:
@@ -44,13 +48,17 @@ def read_definition(path: str | Path) -> dict[str, Any]:
         raise PipelineConfigError("pipeline file not found", source=str(path)) from None
     except UnicodeDecodeError as exc:
         raise PipelineConfigError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", source=str(path)) from None
-    except OSError as exc:
-        raise PipelineConfigError(f"cannot read pipeline file: {exc.strerror}", source=str(path)) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        raise PipelineConfigError(
+            f"cannot read pipeline file: {getattr(exc, 'strerror', None) or exc}", source=str(path)
+        ) from None
     try:
         if path.suffix.lower() == ".json":
             definition = json.loads(text)
         else:
             definition = yaml.safe_load(text)
+    except RecursionError:
+        raise PipelineConfigError("nested too deeply to be a pipeline", source=str(path)) from None
     except json.JSONDecodeError as exc:
         raise PipelineConfigError(
             f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", source=str(path)
@@ -86,11 +94,14 @@ class PipelineBuilder:
         self.loader = loader
         #: Default memory cap of wasm processors (bytes); the pipeline file may lower or raise it.
         self.max_memory = max_memory
+        #: Default time limit (seconds) of wasm processors; None: the run's (see ingesthost.workers).
+        self.timeout: float | None = None
         #: The id handlers read as ``_ingest.on_failure_pipeline`` (the file's stem).
         self.pipeline_id = pipeline_id
         #: Pipeline-level ``on_failure`` handlers, filled by :meth:`build`.
         self.on_failure: list[Processor] = []
         self._nesting = _nesting or _Nesting.root(source)
+        self._handler_depth = 0
         self._factories: dict[str, Callable[[dict[str, Any], str, str | None], Processor]] = {
             "wasm": self._build_wasm,
             "pipeline": self._build_pipeline,
@@ -104,6 +115,10 @@ class PipelineBuilder:
     def build(self, definition: dict[str, Any]) -> tuple[list[Processor], str | None]:
         """(processors, description); the pipeline-level handlers go to :attr:`on_failure`.
         Closes what it built if a later step fails."""
+        if not isinstance(definition, dict):
+            raise self.error(
+                f"a pipeline must be an object with a `processors` list, found {_json_type(definition)}"
+            )
         unknown = set(definition) - PIPELINE_KEYS
         if unknown:
             raise self.error(
@@ -119,6 +134,8 @@ class PipelineBuilder:
             self.loader.engines.default_compiler = compiler
         if "max_memory" in definition:
             self.max_memory = self._check_size(definition["max_memory"], "max_memory")
+        if "timeout" in definition:
+            self.timeout = self._check_timeout(definition["timeout"])
         if "processors" not in definition:
             raise self.error("missing `processors` (a list of processors)")
         processors = definition["processors"]
@@ -180,7 +197,7 @@ class PipelineBuilder:
         unknown = set(options) - allowed - COMMON_PROCESSOR_KEYS
         if unknown:
             raise self.error(
-                f"unknown option(s) {', '.join(sorted(unknown))} for processor [{kind}]; "
+                f"unknown option(s) {', '.join(sorted(map(str, unknown)))} for processor [{kind}]; "
                 f"known: {', '.join(sorted(allowed | COMMON_PROCESSOR_KEYS))}",
                 where,
                 tag,
@@ -197,19 +214,41 @@ class PipelineBuilder:
         except ValueError as exc:
             raise self.error(str(exc), where, tag) from None
 
+    def _check_timeout(self, value: Any, where: str | None = None, tag: str | None = None) -> float:
+        """A time limit: a positive number of seconds (enforced by worker processes)."""
+        try:
+            seconds = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        except OverflowError:  # an integer too large for a float
+            seconds = None
+        if seconds is None or not 0 < seconds < float("inf"):
+            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
+            raise self.error(f"`timeout` must be a positive number of seconds, found {shown}", where, tag)
+        return seconds
+
     def _build_wasm(self, options: dict[str, Any], where: str, tag: str | None) -> Processor:
-        self._check_options("wasm", options, {"module", "params", "compiler", "max_memory", "wasi"}, where, tag)
+        self._check_options(
+            "wasm", options, {"module", "params", "compiler", "max_memory", "wasi", "timeout"}, where, tag
+        )
+        timeout = self._check_timeout(options["timeout"], where, tag) if "timeout" in options else self.timeout
         module_path = options.get("module")
         if not isinstance(module_path, str) or not module_path:
             raise self.error("processor [wasm] needs `module`, the path of a .wasm file", where, tag)
         params = options.get("params", {})
         if not isinstance(params, dict):
             raise self.error(f"`params` must be an object, found {_json_type(params)}", where, tag)
+        try:
+            encode_params(params)
+        except (TypeError, orjson.JSONEncodeError) as exc:
+            raise self.error(f"`params` must be plain JSON (string keys, JSON values): {exc}", where, tag) from None
         compiler = options.get("compiler")
         if compiler is not None:
             self._check_compiler(compiler, "compiler", where, tag)
-        path = (self.base_dir / module_path).resolve()
-        if not path.is_file():
+        try:
+            path = (self.base_dir / module_path).resolve()
+            found = path.is_file()
+        except (OSError, ValueError) as exc:  # NUL bytes, names too long, loops
+            raise self.error(f"invalid module path {module_path[:200]!r}: {exc}", where, tag) from None
+        if not found:
             raise self.error(f"module file not found: {path}", where, tag)
         try:
             max_memory = self.max_memory
@@ -217,7 +256,9 @@ class PipelineBuilder:
                 max_memory = self._check_size(options["max_memory"], "max_memory", where, tag)
             grant = WasiGrant.parse(options["wasi"], self.base_dir) if "wasi" in options else None
             module = self.loader.load(path, compiler, max_memory, allow_wasi=grant is not None)
-            return WasmProcessor(module, params, tag=tag, description=options.get("description"), wasi=grant)
+            return WasmProcessor(
+                module, params, tag=tag, description=options.get("description"), wasi=grant, timeout=timeout
+            )
         except IngestHostError as exc:
             raise self.error(str(exc), where, tag) from exc
 
@@ -264,8 +305,11 @@ class PipelineBuilder:
             raise self.error(f"[on_failure] must be a list of processors, found {_json_type(value)}", where, tag)
         if not value:
             raise self.error("[on_failure] processors list cannot be empty", where, tag)
+        if self._handler_depth >= MAX_ON_FAILURE_DEPTH:
+            raise self.error(f"[on_failure] handlers nested more than {MAX_ON_FAILURE_DEPTH} levels deep", where, tag)
         prefix = f"{where}.on_failure" if where else "on_failure"
         handlers: list[Processor] = []
+        self._handler_depth += 1
         try:
             for index, entry in enumerate(value):
                 handlers.append(self.build_processor(entry, f"{prefix}[{index}]"))
@@ -273,11 +317,16 @@ class PipelineBuilder:
             for handler in handlers:
                 handler.close()
             raise
+        finally:
+            self._handler_depth -= 1
         return handlers
 
     def _build_pipeline(self, options: dict[str, Any], where: str, tag: str | None) -> Processor:
         """``pipeline``: another pipeline file, loaded now (cycles and depth are checked here)."""
-        self._check_options("pipeline", options, {"name", "ignore_missing_pipeline"}, where, tag)
+        try:
+            check_options("pipeline", options, {"name", "ignore_missing_pipeline"})
+        except PipelineConfigError as exc:
+            raise self.error(exc.problem, where, tag) from None
         name = options.get("name")
         if not isinstance(name, str) or not name:
             raise self.error("[name] required property is missing (the pipeline file to run)", where, tag)
@@ -289,10 +338,13 @@ class PipelineBuilder:
                 f"[ignore_missing_pipeline] must be true or false, found {_json_type(ignore_missing)}", where, tag
             )
         description = options.get("description")
-        path = next(
-            (self.base_dir / (name + suffix) for suffix in PIPELINE_FILE_SUFFIXES if (self.base_dir / (name + suffix)).is_file()),
-            None,
-        )
+        try:
+            path = next(
+                (self.base_dir / (name + s) for s in PIPELINE_FILE_SUFFIXES if (self.base_dir / (name + s)).is_file()),
+                None,
+            )
+        except (OSError, ValueError) as exc:  # a NUL in the name, a name too long for the system...
+            raise self.error(f"[name] cannot be used as a file name: {exc}", where, tag) from None
         if path is None:
             if ignore_missing:
                 return PipelineProcessor(name, None, ignore_missing_pipeline=True, tag=tag, description=description)

@@ -79,7 +79,13 @@ def read_records(
         if not raw:
             return
         number += 1
-        if len(raw) > max_line_bytes and len(raw.rstrip(b"\r\n")) > max_line_bytes:
+        if len(raw) > max_line_bytes and (
+            # the read stopped mid-line: at least max_line_bytes + 1 bytes of content
+            not raw.endswith(b"\n")
+            and len(raw) == max_line_bytes + 2
+            # or a whole line whose content (without \n or \r\n) is too long
+            or len(raw) - (2 if raw.endswith(b"\r\n") else 1 if raw.endswith(b"\n") else 0) > max_line_bytes
+        ):
             yield _oversize(stream, raw, number, source, max_line_bytes)
             continue
         try:

@@ -23,18 +23,30 @@ class ProcessorStats:
 
     ``calls`` counts every time the slot was entered, ``skipped`` the times its
     ``if`` was false; ``count`` (what Elasticsearch reports) is the difference:
-    the documents the processor actually ran on.
+    the documents the processor actually ran on. For a processor slot,
+    ``calls`` and ``current`` are derived when read
+    (:meth:`CompoundProcessor.slot_stats`), which keeps three counter updates
+    per processor off every document.
     """
 
-    __slots__ = ("calls", "time_ns", "current", "failed", "dropped", "skipped")
+    __slots__ = ("calls", "seconds", "current", "failed", "dropped", "skipped", "stops")
 
     def __init__(self) -> None:
         self.calls = 0
-        self.time_ns = 0
+        #: Time spent, in seconds (a float: cheaper to accumulate than integer nanoseconds).
+        self.seconds = 0.0
         self.current = 0
         self.failed = 0
         self.dropped = 0
         self.skipped = 0
+        #: Documents that left the list at this slot (dropped, or failed without recovery).
+        self.stops = 0
+
+    def copy(self) -> "ProcessorStats":
+        other = ProcessorStats()
+        for name in self.__slots__:
+            setattr(other, name, getattr(self, name))
+        return other
 
     @property
     def count(self) -> int:
@@ -42,20 +54,21 @@ class ProcessorStats:
 
     def reset(self) -> None:
         """Zero every counter except ``current`` (documents may be in flight)."""
-        self.calls = self.time_ns = self.failed = self.dropped = self.skipped = 0
+        self.calls = self.failed = self.dropped = self.skipped = self.stops = 0
+        self.seconds = 0.0
 
     def as_dict(self, *, with_skipped: bool = True) -> dict[str, int]:
         """The Elasticsearch fields first, then ingesthost's additions."""
         data = {
             "count": self.count,
-            "time_in_millis": self.time_ns // 1_000_000,
+            "time_in_millis": int(self.seconds * 1e3),
             "current": self.current,
             "failed": self.failed,
             "dropped": self.dropped,
         }
         if with_skipped:
             data["skipped"] = self.skipped
-        data["time_in_nanos"] = self.time_ns
+        data["time_in_nanos"] = int(self.seconds * 1e9)
         return data
 
     def __repr__(self) -> str:
@@ -129,8 +142,9 @@ def pipeline_stats(pipeline: Any) -> dict[str, Any]:
     pipelines: dict[str, Any] = {}
     for p in nested_pipelines(pipeline):
         entry: dict[str, Any] = p.counters.as_dict(with_skipped=False)
+        entry["current"] = p.compound.current()
         processors = []
-        for index, (processor, stats) in enumerate(p.compound.slots):
+        for index, (processor, stats) in enumerate(p.compound.slot_stats()):
             actual = _actual(processor)
             info: dict[str, Any] = {"type": actual.type}
             if actual.tag:

@@ -74,8 +74,12 @@ class WasiGrant:
             raise WasiGrantError("`wasi.preopens` must map guest paths to host directories (or list directories)")
         preopens = []
         for guest_path, host_path in preopens_option.items():
-            directory = (base_dir / host_path).resolve()
-            if not directory.is_dir():
+            try:
+                directory = (base_dir / host_path).resolve()
+                found = directory.is_dir()
+            except (OSError, ValueError) as exc:  # NUL bytes, names too long, loops
+                raise WasiGrantError(f"`wasi.preopens`: invalid path {host_path[:200]!r}: {exc}") from None
+            if not found:
                 raise WasiGrantError(f"`wasi.preopens`: {directory} is not a directory")
             preopens.append((guest_path, str(directory)))
         return cls(env=tuple(sorted(env.items())), preopens=tuple(preopens), args=tuple(args))

@@ -127,10 +127,9 @@ def parse_size(value: object, what: str = "size") -> int:
         if text.endswith(unit):
             number = text[: len(text) - len(unit)] if unit else text
             try:
-                amount = float(number)
-            except ValueError:
+                result = int(float(number) * units[unit])
+            except (ValueError, OverflowError):  # not a number, inf, nan
                 break
-            result = int(amount * units[unit])
             if result <= 0:
                 raise ValueError(f"{what} must be positive")
             return result

@@ -87,6 +87,45 @@ def read_string(options: dict[str, Any], name: str, *, required: bool = True) ->
     return value
 
 
+#: How deep a ``set`` value may nest (deeper is refused at load, which also catches YAML self-references).
+MAX_VALUE_DEPTH = 100
+
+
+def check_json(value: Any, name: str) -> None:
+    """Refuse what JSON cannot hold (YAML gives bytes, dates, sets, non-string keys,
+    NaN, self-references): a document must stay writable as JSON."""
+    active: set[int] = set()
+
+    def walk(node: Any, depth: int) -> None:
+        if depth > MAX_VALUE_DEPTH:
+            raise PipelineConfigError(f"[{name}] is nested more than {MAX_VALUE_DEPTH} levels deep")
+        if node is None or isinstance(node, (bool, str)):
+            return
+        if isinstance(node, int):
+            return
+        if isinstance(node, float):
+            if node != node or node in (float("inf"), float("-inf")):
+                raise PipelineConfigError(f"[{name}] holds {node!r}, which JSON cannot represent")
+            return
+        if isinstance(node, (list, dict)):
+            if id(node) in active:
+                raise PipelineConfigError(f"[{name}] contains itself")
+            active.add(id(node))
+            if isinstance(node, dict):
+                for key, child in node.items():
+                    if not isinstance(key, str):
+                        raise PipelineConfigError(f"[{name}] has a key that is not a string: {key!r}")
+                    walk(child, depth + 1)
+            else:
+                for child in node:
+                    walk(child, depth + 1)
+            active.discard(id(node))
+            return
+        raise PipelineConfigError(f"[{name}] holds a {type(node).__name__}, which is not a JSON value")
+
+    walk(value, 0)
+
+
 def read_bool(options: dict[str, Any], name: str, default: bool) -> bool:
     value = options.get(name, default)
     if not isinstance(value, bool):
@@ -148,6 +187,8 @@ class Template:
                 raise PipelineConfigError(f"template [{text}]: {{{{.}}}} needs a section, which is not supported")
             self._parts.append((tuple(name.split(".")), raw))
             pos = match.end()
+            if triple_close and not triple_open:
+                pos -= 1  # "{{a}}}": the last brace is text
         if "{{" in text[pos:]:
             raise PipelineConfigError(f"template [{text}]: unclosed '{{{{'")
         if pos < len(text):
@@ -422,6 +463,8 @@ class SetProcessor(_Builtin):
             raise PipelineConfigError("[copy_from] cannot set both `copy_from` and `value` in the same processor")
         if copy_from is None and not has_value:
             raise PipelineConfigError("[value] required property is missing")
+        if has_value:
+            check_json(options["value"], "value")
         media_type = read_string(options, "media_type", required=False) or "application/json"
         if media_type not in _ESCAPERS:
             raise PipelineConfigError(f"[media_type] must be one of {', '.join(_ESCAPERS)}, found [{media_type}]")

@@ -35,7 +35,7 @@ wrapper around a slot (:class:`~ingesthost.processors.conditional.ConditionalPro
 
 from __future__ import annotations
 
-from time import perf_counter_ns
+from time import perf_counter
 from typing import Iterable, Sequence
 
 from ..document import IngestDocument
@@ -85,6 +85,10 @@ def count_failure(exc: ProcessorError, stats: ProcessorStats) -> None:
     if exc.__dict__.get(_COUNTED) is not stats:
         stats.failed += 1
         exc.__dict__[_COUNTED] = stats
+
+
+#: ``active`` while on_failure handlers run: the list is busy, none of its slots is.
+_IN_HANDLERS = ProcessorStats()
 
 
 def _stamp(exc: ProcessorError, processor: Processor, pipeline_id: str | None) -> None:
@@ -143,6 +147,10 @@ class CompoundProcessor(Processor):
         self._handlers: CompoundProcessor | None = (
             CompoundProcessor(self.on_failure, pipeline_id=pipeline_id) if self.on_failure else None
         )
+        #: The counters of the slot running now, None between documents.
+        self.active: ProcessorStats | None = None
+        #: Counters of the list as a whole (a pipeline's own statistics).
+        self.counters = ProcessorStats()
 
     @property
     def slots(self) -> Sequence[tuple[Processor, ProcessorStats]]:
@@ -150,30 +158,81 @@ class CompoundProcessor(Processor):
         return tuple(self._entries)
 
     def execute(self, document: IngestDocument) -> IngestDocument | None:
-        clock = perf_counter_ns
-        for processor, stats in self._entries:
-            stats.calls += 1
-            stats.current += 1
-            start = clock()
-            try:
-                result = processor.execute(document)
-            except ProcessorError as exc:
-                stats.time_ns += clock() - start
-                stats.current -= 1
-                count_failure(exc, stats)
-                if self.ignore_failure:
-                    continue
-                _stamp(exc, processor, self.pipeline_id)
-                if self._handlers is None:
-                    raise
-                return self.handle_failure(document, exc)
-            stats.time_ns += clock() - start
-            stats.current -= 1
-            if result is None:
-                stats.dropped += 1
-                return None
-            document = result
+        # The hot path. Per document: the list's own counters (one update, one
+        # clock read, the time); per processor: one clock read, the time, and
+        # one store (``active``, from which ``current`` is derived). How many
+        # documents entered each slot is derived too (see :meth:`slot_stats`):
+        # only the rare exits (a drop, a failure that stops the list) are counted.
+        clock = perf_counter
+        counters = self.counters
+        counters.calls += 1
+        start = first = clock()
+        try:
+            for processor, stats in self._entries:
+                self.active = stats
+                try:
+                    result = processor.execute(document)
+                except ProcessorError as exc:
+                    stats.seconds += clock() - start
+                    count_failure(exc, stats)
+                    if self.ignore_failure:
+                        start = clock()
+                        continue
+                    stats.stops += 1
+                    _stamp(exc, processor, self.pipeline_id)
+                    if self._handlers is None:
+                        self.active = None
+                        raise
+                    self.active = _IN_HANDLERS
+                    result = self.handle_failure(document, exc)
+                    self.active = None
+                    if result is None:
+                        counters.dropped += 1
+                    counters.seconds += clock() - first
+                    return result
+                now = clock()
+                stats.seconds += now - start
+                if result is None:
+                    self.active = None
+                    stats.dropped += 1
+                    stats.stops += 1
+                    counters.dropped += 1
+                    counters.seconds += now - first
+                    return None
+                start = now
+                document = result
+        except BaseException:
+            # The document leaves the list failed (or a bug surfaced): account for it.
+            active = self.active
+            if active is not None and active is not _IN_HANDLERS:
+                active.stops += 1  # not a ProcessorError: the slot's exit was not counted yet
+            self.active = None
+            counters.failed += 1
+            counters.seconds += clock() - first
+            raise
+        self.active = None
+        counters.seconds += start - first
         return document
+
+    def slot_stats(self) -> list[tuple[Processor, ProcessorStats]]:
+        """(processor, a snapshot of its counters) per slot, with ``calls`` (documents
+        that entered the slot) and ``current`` filled in."""
+        entered = self.counters.calls
+        snapshots = []
+        for processor, stats in self._entries:
+            snapshot = stats.copy()
+            snapshot.calls = entered
+            snapshot.current = self.current(stats)
+            snapshots.append((processor, snapshot))
+            entered -= stats.stops
+        return snapshots
+
+    def current(self, stats: ProcessorStats | None = None) -> int:
+        """Documents inside the slot counted by ``stats`` right now, or inside the
+        whole list when ``stats`` is None (0 or 1: a list runs one document at a time)."""
+        if stats is None:
+            return 0 if self.active is None else 1
+        return 1 if self.active is stats else 0
 
     def handle_failure(self, document: IngestDocument, exc: ProcessorError) -> IngestDocument | None:
         """Run the on_failure handlers for ``exc``; their result ends this list.

@@ -13,6 +13,12 @@ from ..guest import GuestInstance, GuestModule, GuestTrap, encode_params
 from ..wasi import WasiGrant
 from .base import Processor
 
+#: The time-limit hook. None in-process (the default: no cost but one test per
+#: call). A worker process (:mod:`ingesthost.workers`) installs a
+#: :class:`~ingesthost.workers.Watchdog` here: ``enter(processor)`` publishes
+#: the call's deadline where the parent can see it, ``leave(token)`` clears it.
+watchdog: Any = None
+
 
 class WasmProcessor(Processor):
     """Runs one guest. Its instance is created at construction (so ``configure``
@@ -29,9 +35,13 @@ class WasmProcessor(Processor):
         tag: str | None = None,
         description: str | None = None,
         wasi: WasiGrant | None = None,
+        timeout: float | None = None,
     ) -> None:
         super().__init__(tag=tag, description=description)
         self.module = module
+        #: Seconds one guest call may take (None: the pipeline's or the run's
+        #: default). Enforced only where a watchdog is installed (worker processes).
+        self.timeout = timeout
         #: WASI granted to this processor (None: denied, the default).
         self.wasi = wasi
         self.params = dict(params or {})
@@ -45,6 +55,16 @@ class WasmProcessor(Processor):
         return self.module.instantiate(self._params_json, self.logger, wasi=self.wasi)
 
     def execute(self, document: IngestDocument) -> IngestDocument | None:
+        watch = watchdog
+        if watch is None:
+            return self._execute(document)
+        token = watch.enter(self)  # covers re-instantiation too: configure is guest code
+        try:
+            return self._execute(document)
+        finally:
+            watch.leave(token)
+
+    def _execute(self, document: IngestDocument) -> IngestDocument | None:
         instance = self._instance
         if instance is None:
             try:
