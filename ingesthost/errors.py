@@ -65,7 +65,10 @@ class ProcessorError(IngestHostError):
     Elasticsearch reports ``reason`` in a failed ``_simulate`` entry.
     ``kind`` is a short machine-readable cause: ``guest_failure`` (the guest
     returned a failure code), ``guest_trap`` (the guest trapped),
-    ``field`` (a built-in processor hit a field problem) or ``host``.
+    ``timeout`` (the guest ran past its time limit and its worker was
+    killed), ``crash`` (the worker process died), ``field`` (a built-in
+    processor hit a field problem), ``fail`` (a ``fail`` processor),
+    ``condition`` (an ``if`` could not be evaluated) or ``host``.
     """
 
     def __init__(

@@ -177,13 +177,15 @@ def _rows(stats: dict[str, Any]) -> Iterable[tuple[str, str, dict[str, int]]]:
 def format_stats_table(stats: dict[str, Any], out: IO[str]) -> None:
     """Write ``stats`` (the dict of :meth:`Pipeline.stats`) as an aligned table.
 
-    ``us/doc`` is the mean time per document that ran through the processor.
+    ``us/doc`` is the mean time per document that reached the processor
+    (ran, or was skipped by its ``if``: the time includes evaluating the ``if``).
     """
     rows = list(_rows(stats))
     header = ("where", "processor", "count", "failed", "dropped", "skipped", "time ms", "us/doc")
     table = [header]
     for where, name, st in rows:
         count = st["count"]
+        reached = count + st.get("skipped", 0)
         nanos = st.get("time_in_nanos", st["time_in_millis"] * 1_000_000)
         table.append(
             (
@@ -194,7 +196,7 @@ def format_stats_table(stats: dict[str, Any], out: IO[str]) -> None:
                 f"{st.get('dropped', 0):,}",
                 f"{st['skipped']:,}" if "skipped" in st else "-",
                 f"{nanos / 1e6:,.1f}",
-                f"{nanos / 1e3 / count:,.2f}" if count else "-",
+                f"{nanos / 1e3 / reached:,.2f}" if reached else "-",
             )
         )
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
