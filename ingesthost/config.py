@@ -87,6 +87,7 @@ class PipelineBuilder:
         loader: ModuleLoader,
         max_memory: int = DEFAULT_MAX_MEMORY,
         pipeline_id: str | None = None,
+        confine_to: str | Path | None = None,
         _nesting: "_Nesting | None" = None,
     ) -> None:
         self.source = source
@@ -100,7 +101,7 @@ class PipelineBuilder:
         self.pipeline_id = pipeline_id
         #: Pipeline-level ``on_failure`` handlers, filled by :meth:`build`.
         self.on_failure: list[Processor] = []
-        self._nesting = _nesting or _Nesting.root(source)
+        self._nesting = _nesting or _Nesting.root(source, confine_to)
         self._handler_depth = 0
         self._factories: dict[str, Callable[[dict[str, Any], str, str | None], Processor]] = {
             "wasm": self._build_wasm,
@@ -111,6 +112,13 @@ class PipelineBuilder:
 
     def error(self, problem: str, where: str | None = None, tag: str | None = None) -> PipelineConfigError:
         return PipelineConfigError(problem, source=self.source, where=where, tag=tag)
+
+    def check_inside(self, path: Path, what: str, where: str | None, tag: str | None) -> None:
+        """With ``confine_to`` set, refuse a file the pipeline names outside that
+        directory (symlinks followed): a pipeline file cannot reach elsewhere."""
+        root = self._nesting.confine
+        if root is not None and not path.resolve().is_relative_to(root):
+            raise self.error(f"{what} {path.resolve()} is outside {root}, where this run confines pipelines", where, tag)
 
     def build(self, definition: dict[str, Any]) -> tuple[list[Processor], str | None]:
         """(processors, description); the pipeline-level handlers go to :attr:`on_failure`.
@@ -250,11 +258,14 @@ class PipelineBuilder:
             raise self.error(f"invalid module path {module_path[:200]!r}: {exc}", where, tag) from None
         if not found:
             raise self.error(f"module file not found: {path}", where, tag)
+        self.check_inside(path, "module", where, tag)
         try:
             max_memory = self.max_memory
             if "max_memory" in options:
                 max_memory = self._check_size(options["max_memory"], "max_memory", where, tag)
             grant = WasiGrant.parse(options["wasi"], self.base_dir) if "wasi" in options else None
+            for _, directory in grant.preopens if grant else ():
+                self.check_inside(Path(directory), "WASI preopen directory", where, tag)
             module = self.loader.load(path, compiler, max_memory, allow_wasi=grant is not None)
             return WasmProcessor(
                 module, params, tag=tag, description=options.get("description"), wasi=grant, timeout=timeout
@@ -355,6 +366,7 @@ class PipelineBuilder:
                 tag,
             )
         resolved = path.resolve()
+        self.check_inside(resolved, "pipeline file", where, tag)
         nesting = self._nesting
         if resolved in nesting.stack:
             chain = " -> ".join(p.name for p in (*nesting.stack[nesting.stack.index(resolved):], resolved))
@@ -379,7 +391,7 @@ class PipelineBuilder:
             loader=self.loader,
             max_memory=self.max_memory,
             pipeline_id=pipeline_id_for(str(path)),
-            _nesting=_Nesting((*self._nesting.stack, resolved), self._nesting.loaded),
+            _nesting=_Nesting((*self._nesting.stack, resolved), self._nesting.loaded, self._nesting.confine),
         )
         try:
             processors, description = builder.build(read_definition(path))
@@ -401,18 +413,20 @@ class _Nesting:
     built (for cycle and depth checks) and the nested pipelines already built
     (a file named twice is loaded once, and its statistics are one)."""
 
-    def __init__(self, stack: tuple[Path, ...], loaded: dict[Path, Any]) -> None:
+    def __init__(self, stack: tuple[Path, ...], loaded: dict[Path, Any], confine: Path | None = None) -> None:
         self.stack = stack
         self.loaded = loaded
+        #: Files a pipeline names must lie inside this directory (None: anywhere).
+        self.confine = confine
 
     @classmethod
-    def root(cls, source: str | None) -> "_Nesting":
+    def root(cls, source: str | None, confine_to: str | Path | None = None) -> "_Nesting":
         stack: tuple[Path, ...] = ()
         if source:
             path = Path(source)
             if path.is_file():
                 stack = (path.resolve(),)
-        return cls(stack, {})
+        return cls(stack, {}, Path(confine_to).resolve() if confine_to is not None else None)
 
 
 def _json_type(value: Any) -> str:

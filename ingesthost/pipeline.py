@@ -85,6 +85,7 @@ class Pipeline:
         compiler: str = DEFAULT_COMPILER,
         cache: CompileCache | None | bool = True,
         max_memory: int = DEFAULT_MAX_MEMORY,
+        confine_to: str | Path | None = None,
     ) -> "Pipeline":
         """Load a JSON or YAML pipeline file; module paths are relative to the file.
 
@@ -93,7 +94,8 @@ class Pipeline:
         (:func:`ingesthost.loader.default_cache_dir`), a :class:`CompileCache`
         uses that one, False or None compiles every module afresh.
         ``max_memory`` (bytes) caps each guest instance's memory unless the
-        file sets its own.
+        file sets its own. ``confine_to``: every module, nested pipeline and
+        WASI directory the file names must lie inside this directory.
         """
         path = Path(path)
         definition = read_definition(path)
@@ -104,6 +106,7 @@ class Pipeline:
             compiler=compiler,
             cache=cache,
             max_memory=max_memory,
+            confine_to=confine_to,
         )
 
     @classmethod
@@ -116,12 +119,18 @@ class Pipeline:
         compiler: str = DEFAULT_COMPILER,
         cache: CompileCache | None | bool = True,
         max_memory: int = DEFAULT_MAX_MEMORY,
+        confine_to: str | Path | None = None,
     ) -> "Pipeline":
         """Build from an already-parsed definition (the shape of a pipeline file)."""
         loader = ModuleLoader(EngineSet(compiler), _compile_cache(cache))
         pipeline_id = pipeline_id_for(source)
         builder = PipelineBuilder(
-            source=source, base_dir=Path(base_dir), loader=loader, max_memory=max_memory, pipeline_id=pipeline_id
+            source=source,
+            base_dir=Path(base_dir),
+            loader=loader,
+            max_memory=max_memory,
+            pipeline_id=pipeline_id,
+            confine_to=confine_to,
         )
         processors, description = builder.build(definition)
         return cls(processors, description=description, source=source, on_failure=builder.on_failure, id=pipeline_id)

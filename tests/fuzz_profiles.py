@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, settings
 PROFILE_ENV = "INGESTHOST_FUZZ"
 PROFILES = ("ci", "long")
 #: How many times more examples the long profile runs.
-LONG_FACTOR = 25
+LONG_FACTOR = 20
 
 _COMMON = dict(
     deadline=None,

@@ -1,6 +1,6 @@
 """Fuzzing the NDJSON reader and the ``process`` loop with hostile input.
 
-Long mode (25x the examples; see tests/fuzz_profiles.py)::
+Long mode (20x the examples; see tests/fuzz_profiles.py)::
 
     INGESTHOST_FUZZ=long /tmp/venv/bin/python -m pytest -q tests/test_fuzz_ndjson.py
 
@@ -206,11 +206,10 @@ def test_read_records_one_record_per_line(data: bytes, max_line_bytes: int, max_
 
 def test_a_line_ending_in_cr_bytes_just_past_the_limit_is_one_oversize_record() -> None:
     """Found by fuzzing. A line whose text is longer than ``max_line_bytes`` by
-    trailing ``\\r`` bytes: the reader reads ``max_line_bytes + 2`` bytes, strips
+    trailing ``\\r`` bytes: the reader read ``max_line_bytes + 2`` bytes, stripped
     every trailing ``\\r`` (not just the line ending's one) when measuring,
-    takes the chunk for a whole line, and reads the rest of the line as
-    another record. Here: 3 records instead of 2, and the real second line
-    becomes line 3."""
+    took the chunk for a whole line, and read the rest of the line as
+    another record: 3 records instead of 2, the real second line numbered 3."""
     data = b"abcdefgh\r\r\r\n" + b'{"n":2}\n'  # line 1's text is b"abcdefgh\r\r" (10 bytes) > 8
     records = list(read_records(io.BytesIO(data), "in", max_line_bytes=8))
     assert [r.line for r in records] == [1, 2]
@@ -264,8 +263,6 @@ def test_run_accounts_for_every_line(data: bytes, definition: dict, max_line_byt
     this pipeline), dropped (counted), or the failure output (with its line
     number and original content)."""
     expected = expected_lines(data, max_line_bytes, MAX_DEPTH)
-    if len(expected) != len(split_lines(data)):  # pragma: no cover
-        raise AssertionError("oracle")
     pipeline = Pipeline.from_definition(definition)
     out, failures = io.BytesIO(), io.BytesIO()
     try:

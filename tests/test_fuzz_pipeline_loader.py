@@ -1,6 +1,6 @@
 """Fuzzing the pipeline loader with arbitrary definitions and files.
 
-Long mode (25x the examples; see tests/fuzz_profiles.py)::
+Long mode (20x the examples; see tests/fuzz_profiles.py)::
 
     INGESTHOST_FUZZ=long /tmp/venv/bin/python -m pytest -q tests/test_fuzz_pipeline_loader.py
 
@@ -393,6 +393,7 @@ def test_strategies_cover_every_processor_type_the_builder_knows() -> None:
 # --------------------------------------------------------------------------
 # Found by fuzzing: minimal cases, kept as plain tests
 # --------------------------------------------------------------------------
+
 
 def _nested_on_failure(depth: int) -> dict[str, Any]:
     node: dict[str, Any] = {"drop": {}}

@@ -413,6 +413,36 @@ def test_isolated_run_writes_exactly_what_an_in_process_run_writes() -> None:
     assert expected.read == 8 and expected.written == 3
 
 
+def test_blocks_give_back_every_input_byte_in_order() -> None:
+    """The parent cuts the input into blocks without parsing it: whatever the
+    line lengths, line ends and read sizes, the blocks are the input, whole
+    lines each, numbered right, at most batch_size lines."""
+    import random
+
+    from ingesthost.workers import _blocks
+
+    rnd = random.Random(20261122)
+    for _ in range(200):
+        lines = [b"x" * rnd.choice([0, 1, 5, 50, 300, 3000]) + rnd.choice([b"\n", b"\r\n"]) for _ in range(rnd.randint(0, 300))]
+        data = b"".join(lines)
+        if lines and rnd.random() < 0.3:
+            data = data.rstrip(b"\n")  # no final newline
+
+        class Trickle(io.BytesIO):
+            def read1(self, size: int = -1) -> bytes:
+                return super().read1(min(size, rnd.randint(1, 5000)))
+
+        batch_size = rnd.choice([1, 2, 7, 64, 512])
+        blocks, number = [], 1
+        for kind, first, block, count, _ready in _blocks(Trickle(data), "in", batch_size, rnd.choice([4096, 1 << 20]), 1 << 20):
+            assert kind == "batch" and first == number and 1 <= count <= batch_size
+            assert count == block.count(b"\n") + (not block.endswith(b"\n"))
+            blocks.append(block)
+            number += count
+        assert b"".join(blocks) == data
+        assert number - 1 == len(data.splitlines())
+
+
 def test_an_over_long_line_is_never_sent_whole() -> None:
     """A line past the limit is reported from its first bytes, as read_records does."""
     data = b'{"a":1}\n' + b"y" * 500_000 + b"\n" + b'{"b":2}\n'
