@@ -139,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SIZE",
         help="memory cap of each guest instance, e.g. 64MiB (default: 256MiB; pipeline files may set their own)",
     )
+    _add_confine_option(process)
     _add_isolation_options(process)
     process.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
     process.add_argument(
@@ -268,7 +269,7 @@ def _isolated_pipeline(args: argparse.Namespace, cache: CompileCache | None) -> 
         "collect_stats": bool(getattr(args, "stats", False) or getattr(args, "stats_json", None)),
     }
     if args.pipeline:
-        return IsolatedPipeline.from_file(args.pipeline, **options)
+        return IsolatedPipeline.from_file(args.pipeline, confine_to=args.confine_to, **options)
     return IsolatedPipeline.from_module(args.module, dict(args.param), **options)
 
 
@@ -347,7 +348,9 @@ def cmd_process(args: argparse.Namespace) -> int:
     if isolated:
         pipeline = _isolated_pipeline(args, cache)
     elif args.pipeline:
-        pipeline = Pipeline.from_file(args.pipeline, compiler=args.compiler, cache=cache, max_memory=args.max_memory)
+        pipeline = Pipeline.from_file(
+            args.pipeline, compiler=args.compiler, cache=cache, max_memory=args.max_memory, confine_to=args.confine_to
+        )
     else:
         pipeline = Pipeline.from_module(
             args.module, dict(args.param), compiler=args.compiler, cache=cache, max_memory=args.max_memory
@@ -443,6 +446,16 @@ def _add_simulate_command(commands: Any) -> None:
     simulate.add_argument(
         "--max-memory", type=_size, default=DEFAULT_MAX_MEMORY, metavar="SIZE", help="memory cap of each guest"
     )
+    _add_confine_option(simulate)
+
+
+def _add_confine_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--confine-to",
+        metavar="DIR",
+        help="refuse a pipeline that names a module, nested pipeline or WASI directory outside DIR "
+        "(symlinks followed); for pipeline files you do not fully trust",
+    )
 
 
 def _simulate_documents(data: bytes, source: str) -> list[Any]:
@@ -471,7 +484,9 @@ def _simulate_documents(data: bytes, source: str) -> list[Any]:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     cache = _cache_from_args(args)
-    pipeline = Pipeline.from_file(args.pipeline, compiler=args.compiler, cache=cache, max_memory=args.max_memory)
+    pipeline = Pipeline.from_file(
+        args.pipeline, compiler=args.compiler, cache=cache, max_memory=args.max_memory, confine_to=args.confine_to
+    )
     source = "<stdin>" if args.input == "-" else args.input
     with pipeline:
         try:

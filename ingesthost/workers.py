@@ -146,6 +146,7 @@ class WorkerSpec:
     cwd: str = dataclasses.field(default_factory=os.getcwd)
     sys_path: tuple[str, ...] = ()
     collect_stats: bool = False
+    confine_to: str | None = None
 
     def build(self) -> Pipeline:
         """Build the pipeline (in the worker). Raises what ``Pipeline.from_*`` raises."""
@@ -153,11 +154,11 @@ class WorkerSpec:
         common = {"compiler": self.compiler, "cache": cache, "max_memory": self.max_memory}
         if self.kind == "file":
             assert self.path is not None
-            return Pipeline.from_file(self.path, **common)
+            return Pipeline.from_file(self.path, confine_to=self.confine_to, **common)
         if self.kind == "definition":
             assert self.definition is not None
             return Pipeline.from_definition(
-                self.definition, base_dir=self.base_dir or self.cwd, source=self.path, **common
+                self.definition, base_dir=self.base_dir or self.cwd, source=self.path, confine_to=self.confine_to, **common
             )
         if self.kind == "module":
             assert self.path is not None
@@ -777,12 +778,14 @@ class IsolatedPipeline:
         cache: CompileCache | None | bool = True,
         max_memory: int = DEFAULT_MAX_MEMORY,
         timeout: float = DEFAULT_TIMEOUT,
+        confine_to: str | Path | None = None,
         **options: Any,
     ) -> "IsolatedPipeline":
         """A pipeline file, loaded in the worker (module paths relative to the file)."""
         spec = WorkerSpec(
             "file",
             path=str(path),
+            confine_to=None if confine_to is None else str(confine_to),
             compiler=compiler,
             cache_dir=_cache_dir(cache),
             max_memory=max_memory,
@@ -802,11 +805,13 @@ class IsolatedPipeline:
         cache: CompileCache | None | bool = True,
         max_memory: int = DEFAULT_MAX_MEMORY,
         timeout: float = DEFAULT_TIMEOUT,
+        confine_to: str | Path | None = None,
         **options: Any,
     ) -> "IsolatedPipeline":
         """An already-parsed definition (it must be picklable: plain JSON data)."""
         spec = WorkerSpec(
             "definition",
+            confine_to=None if confine_to is None else str(confine_to),
             path=source,
             definition=definition,
             base_dir=str(base_dir),

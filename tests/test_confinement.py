@@ -63,3 +63,19 @@ def test_without_confinement_outside_paths_load(tree: Path) -> None:
     path.write_text("processors:\n  - wasm: {module: ../outside/m.wasm}\n")
     with Pipeline.from_file(path, cache=False) as p:
         assert p.process({})["summary"] == "-:-"
+
+
+@pytest.mark.parametrize("isolation", ["process", "none"])
+def test_cli_confine_to(tree: Path, isolation: str) -> None:
+    from ingesthost.cli import main
+
+    pipeline = tree / "inside" / "p.yml"
+    pipeline.write_text("processors:\n  - wasm: {module: ../outside/m.wasm, tag: up}\n")
+    source = tree / "in.ndjson"
+    source.write_text("{}\n")
+    out = tree / "out.ndjson"
+    common = ["process", str(source), "-p", str(pipeline), "-o", str(out), "-q", "--isolation", isolation]
+    assert main(common + ["--confine-to", str(tree / "inside")]) == 2
+    assert not out.exists()
+    assert main(common) == 0
+    assert out.read_text() == '{"summary":"-:-"}\n'

@@ -371,6 +371,16 @@ def test_a_worker_that_dies_at_start_up_is_a_clear_error() -> None:
         IsolatedPipeline.from_factory(crash_at_load)
 
 
+def test_confinement_applies_in_the_worker(tmp_path: Path) -> None:
+    inside = tmp_path / "inside"
+    inside.mkdir()
+    (inside / "p.yml").write_text(f"processors:\n  - wasm: {{module: {BENCH_EDIT}, tag: far}}\n")
+    with pytest.raises(PipelineConfigError, match="is outside"):
+        IsolatedPipeline.from_file(inside / "p.yml", confine_to=inside)
+    with IsolatedPipeline.from_file(inside / "p.yml") as pipeline:  # not confined: loads
+        assert pipeline.process({"user": {"name": "a"}})["summary"] == "a:-"
+
+
 def test_pipeline_errors_surface_at_load_and_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yml"
     bad.write_text("processors:\n  - wasm: {module: missing.wasm, tag: gone}\n")
