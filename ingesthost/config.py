@@ -18,6 +18,7 @@ from typing import Any, Callable
 import orjson
 import yaml
 
+from .document import json_type_phrase
 from .engine import COMPILERS
 from .errors import IngestHostError, PipelineConfigError
 from .guest import encode_params
@@ -70,7 +71,7 @@ def read_definition(path: str | Path) -> dict[str, Any]:
         raise PipelineConfigError(f"invalid YAML{where}: {problem}", source=str(path)) from None
     if not isinstance(definition, dict):
         raise PipelineConfigError(
-            f"a pipeline must be an object with a `processors` list, found {_json_type(definition)}",
+            f"a pipeline must be an object with a `processors` list, found {json_type_phrase(definition)}",
             source=str(path),
         )
     return definition
@@ -125,7 +126,7 @@ class PipelineBuilder:
         Closes what it built if a later step fails."""
         if not isinstance(definition, dict):
             raise self.error(
-                f"a pipeline must be an object with a `processors` list, found {_json_type(definition)}"
+                f"a pipeline must be an object with a `processors` list, found {json_type_phrase(definition)}"
             )
         unknown = set(definition) - PIPELINE_KEYS
         if unknown:
@@ -135,7 +136,7 @@ class PipelineBuilder:
             )
         description = definition.get("description")
         if description is not None and not isinstance(description, str):
-            raise self.error(f"`description` must be a string, found {_json_type(description)}")
+            raise self.error(f"`description` must be a string, found {json_type_phrase(description)}")
         compiler = definition.get("compiler")
         if compiler is not None:
             self._check_compiler(compiler, "compiler")
@@ -148,7 +149,7 @@ class PipelineBuilder:
             raise self.error("missing `processors` (a list of processors)")
         processors = definition["processors"]
         if not isinstance(processors, list):
-            raise self.error(f"`processors` must be a list, found {_json_type(processors)}")
+            raise self.error(f"`processors` must be a list, found {json_type_phrase(processors)}")
         built: list[Processor] = []
         try:
             for index, entry in enumerate(processors):
@@ -173,17 +174,17 @@ class PipelineBuilder:
                 f"unknown processor type [{kind}]; known types: {', '.join(sorted(self._factories))}", where
             )
         if not isinstance(options, dict):
-            raise self.error(f"options of processor [{kind}] must be an object, found {_json_type(options)}", where)
+            raise self.error(f"options of processor [{kind}] must be an object, found {json_type_phrase(options)}", where)
         tag = options.get("tag")
         if tag is not None and not isinstance(tag, str):
-            raise self.error(f"`tag` must be a string, found {_json_type(tag)}", where)
+            raise self.error(f"`tag` must be a string, found {json_type_phrase(tag)}", where)
         description = options.get("description")
         if description is not None and not isinstance(description, str):
-            raise self.error(f"`description` must be a string, found {_json_type(description)}", where, tag)
+            raise self.error(f"`description` must be a string, found {json_type_phrase(description)}", where, tag)
         condition = self._read_condition(options, where, tag)
         ignore_failure = options.get("ignore_failure", False)
         if not isinstance(ignore_failure, bool):
-            raise self.error(f"[ignore_failure] must be true or false, found {_json_type(ignore_failure)}", where, tag)
+            raise self.error(f"[ignore_failure] must be true or false, found {json_type_phrase(ignore_failure)}", where, tag)
         processor = factory(options, where, tag)
         try:
             handlers = []
@@ -243,7 +244,7 @@ class PipelineBuilder:
             raise self.error("processor [wasm] needs `module`, the path of a .wasm file", where, tag)
         params = options.get("params", {})
         if not isinstance(params, dict):
-            raise self.error(f"`params` must be an object, found {_json_type(params)}", where, tag)
+            raise self.error(f"`params` must be an object, found {json_type_phrase(params)}", where, tag)
         try:
             encode_params(params)
         except (TypeError, orjson.JSONEncodeError) as exc:
@@ -304,7 +305,7 @@ class PipelineBuilder:
                 raise self.error(f"if: only painless conditions are supported, found lang [{script['lang']}]", where, tag)
             script = script.get("source")
         if not isinstance(script, str):
-            raise self.error(f"if: must be a string (a condition), found {_json_type(script)}", where, tag)
+            raise self.error(f"if: must be a string (a condition), found {json_type_phrase(script)}", where, tag)
         try:
             return Condition(script)
         except ConditionSyntaxError as exc:
@@ -313,7 +314,7 @@ class PipelineBuilder:
     def _build_handlers(self, value: Any, where: str | None, tag: str | None) -> list[Processor]:
         """An ``on_failure`` list (processor-level when ``where`` is set, else pipeline-level)."""
         if not isinstance(value, list):
-            raise self.error(f"[on_failure] must be a list of processors, found {_json_type(value)}", where, tag)
+            raise self.error(f"[on_failure] must be a list of processors, found {json_type_phrase(value)}", where, tag)
         if not value:
             raise self.error("[on_failure] processors list cannot be empty", where, tag)
         if self._handler_depth >= MAX_ON_FAILURE_DEPTH:
@@ -346,7 +347,7 @@ class PipelineBuilder:
         ignore_missing = options.get("ignore_missing_pipeline", False)
         if not isinstance(ignore_missing, bool):
             raise self.error(
-                f"[ignore_missing_pipeline] must be true or false, found {_json_type(ignore_missing)}", where, tag
+                f"[ignore_missing_pipeline] must be true or false, found {json_type_phrase(ignore_missing)}", where, tag
             )
         description = options.get("description")
         try:
@@ -427,19 +428,3 @@ class _Nesting:
             if path.is_file():
                 stack = (path.resolve(),)
         return cls(stack, {}, Path(confine_to).resolve() if confine_to is not None else None)
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__

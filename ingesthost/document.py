@@ -157,7 +157,7 @@ class IngestDocument:
                 node = node[i]
             else:
                 raise FieldPathError(
-                    f"cannot set [{segment}] with parent object of type [{_type_name(node)}] as part of path [{path}]"
+                    f"cannot set [{segment}] with parent object of type [{json_type(node)}] as part of path [{path}]"
                 )
         last = parts[-1]
         if isinstance(node, dict):
@@ -171,7 +171,7 @@ class IngestDocument:
             node[i] = value
         else:
             raise FieldPathError(
-                f"cannot set [{last}] with parent object of type [{_type_name(node)}] as part of path [{path}]"
+                f"cannot set [{last}] with parent object of type [{json_type(node)}] as part of path [{path}]"
             )
 
     def remove(self, path: str) -> bool:
@@ -218,14 +218,27 @@ def _walk(node: Any, parts: Sequence[str], path: str) -> Any:
     return node
 
 
-def _type_name(value: Any) -> str:
-    """The JSON type of a value, for error messages."""
-    if isinstance(value, str):
-        return "string"
+def json_type(value: Any) -> str:
+    """The JSON type of a value, for error messages: null, boolean, number,
+    string, array or object."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, (int, float)):
         return "number"
-    if value is None:
-        return "null"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
     return type(value).__name__
+
+
+def json_type_phrase(value: Any) -> str:
+    """:func:`json_type` with its article, for "found ..." messages: ``an array``, ``null``."""
+    name = json_type(value)
+    if name == "null":
+        return name
+    return ("an " if name[0] in "aeiou" else "a ") + name

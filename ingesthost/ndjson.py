@@ -12,7 +12,7 @@ from typing import IO, Any, Iterator
 
 import orjson
 
-from .document import MAX_DEPTH, nesting_depth
+from .document import MAX_DEPTH, json_type_phrase, nesting_depth
 from .errors import InputError
 
 
@@ -108,7 +108,7 @@ def read_records(
                 number,
                 raw,
                 error=InputError(
-                    f"a document must be a JSON object, found {_json_type(doc)}", source=source, line=number
+                    f"a document must be a JSON object, found {json_type_phrase(doc)}", source=source, line=number
                 ),
             )
             continue
@@ -133,18 +133,6 @@ def _oversize(stream: IO[bytes], head: bytes, number: int, source: str, limit: i
     )
     record.truncated_size = size
     return record
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "a string"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    return "a number"
 
 
 def _json_problem(line: bytes, exc: orjson.JSONDecodeError) -> str:

@@ -22,7 +22,7 @@ import urllib.parse
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..condition import java_string
-from ..document import INGEST_KEY, IngestDocument, parse_path
+from ..document import INGEST_KEY, IngestDocument, json_type, parse_path
 from ..errors import FieldPathError, PipelineConfigError, ProcessorError
 from .base import Processor
 
@@ -50,22 +50,6 @@ _MISSING = object()
 # -- options ------------------------------------------------------------------
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
-
-
 def check_options(kind: str, options: dict[str, Any], allowed: set[str]) -> None:
     """Refuse options the processor does not know (Elasticsearch refuses them too)."""
     unknown = set(options) - allowed - COMMON_OPTIONS
@@ -83,7 +67,7 @@ def read_string(options: dict[str, Any], name: str, *, required: bool = True) ->
             raise PipelineConfigError(f"[{name}] required property is missing")
         return None
     if not isinstance(value, str):
-        raise PipelineConfigError(f"[{name}] property isn't a string, but of type [{_json_type(value)}]")
+        raise PipelineConfigError(f"[{name}] property isn't a string, but of type [{json_type(value)}]")
     return value
 
 
@@ -129,7 +113,7 @@ def check_json(value: Any, name: str) -> None:
 def read_bool(options: dict[str, Any], name: str, default: bool) -> bool:
     value = options.get(name, default)
     if not isinstance(value, bool):
-        raise PipelineConfigError(f"[{name}] property isn't a boolean, but of type [{_json_type(value)}]")
+        raise PipelineConfigError(f"[{name}] property isn't a boolean, but of type [{json_type(value)}]")
     return value
 
 
@@ -332,7 +316,7 @@ def _resolve(segment: str, path: str, node: Any) -> Any:
         if not 0 <= index < len(node):
             raise _field_error(_out_of_bounds(index, len(node), path))
         return node[index]
-    raise _field_error(f"cannot resolve [{segment}] from object of type [{_json_type(node)}] as part of path [{path}]")
+    raise _field_error(f"cannot resolve [{segment}] from object of type [{json_type(node)}] as part of path [{path}]")
 
 
 def get_field(document: IngestDocument, parts: Sequence[str], path: str, ignore_missing: bool = False) -> Any:
@@ -369,7 +353,7 @@ def remove_field(document: IngestDocument, parts: Sequence[str], path: str) -> N
         return
     if node is None:
         raise _field_error(f"cannot remove [{leaf}] from null as part of path [{path}]")
-    raise _field_error(f"cannot remove [{leaf}] from object of type [{_json_type(node)}] as part of path [{path}]")
+    raise _field_error(f"cannot remove [{leaf}] from object of type [{json_type(node)}] as part of path [{path}]")
 
 
 def set_field(document: IngestDocument, parts: Sequence[str], path: str, value: Any) -> None:
