@@ -27,12 +27,12 @@ from .wasi import WasiGrant
 from .wasm_binary import parse_size
 from .processors import Processor, WasmProcessor
 from .processors.builtins import BUILTIN_PROCESSORS, MAX_NESTED_PIPELINES, PipelineProcessor, check_options
+from .processors.builtins import COMMON_OPTIONS as COMMON_PROCESSOR_KEYS  # noqa: F401  (options every processor takes)
 from .processors.compound import OnFailureProcessor
 from .processors.conditional import ConditionalProcessor
 from .condition import Condition, ConditionSyntaxError
 
 PIPELINE_KEYS = {"description", "processors", "on_failure", "compiler", "max_memory", "timeout", "version", "_meta"}
-COMMON_PROCESSOR_KEYS = {"tag", "description", "if", "ignore_failure", "on_failure"}
 #: Names tried, in order, for a ``pipeline`` processor's ``name`` (relative to the pipeline file).
 PIPELINE_FILE_SUFFIXES = ("", ".yml", ".yaml", ".json")
 #: How deep ``on_failure`` handlers may nest (deeper is refused; it also catches YAML self-references).
@@ -203,14 +203,10 @@ class PipelineBuilder:
         return processor
 
     def _check_options(self, kind: str, options: dict[str, Any], allowed: set[str], where: str, tag: str | None) -> None:
-        unknown = set(options) - allowed - COMMON_PROCESSOR_KEYS
-        if unknown:
-            raise self.error(
-                f"unknown option(s) {', '.join(sorted(map(str, unknown)))} for processor [{kind}]; "
-                f"known: {', '.join(sorted(allowed | COMMON_PROCESSOR_KEYS))}",
-                where,
-                tag,
-            )
+        try:
+            check_options(kind, options, allowed)
+        except PipelineConfigError as exc:
+            raise self.error(exc.problem, where, tag) from None
 
     def _check_compiler(self, compiler: Any, what: str, where: str | None = None, tag: str | None = None) -> str:
         if not isinstance(compiler, str) or compiler not in COMPILERS:
@@ -335,10 +331,7 @@ class PipelineBuilder:
 
     def _build_pipeline(self, options: dict[str, Any], where: str, tag: str | None) -> Processor:
         """``pipeline``: another pipeline file, loaded now (cycles and depth are checked here)."""
-        try:
-            check_options("pipeline", options, {"name", "ignore_missing_pipeline"})
-        except PipelineConfigError as exc:
-            raise self.error(exc.problem, where, tag) from None
+        self._check_options("pipeline", options, {"name", "ignore_missing_pipeline"}, where, tag)
         name = options.get("name")
         if not isinstance(name, str) or not name:
             raise self.error("[name] required property is missing (the pipeline file to run)", where, tag)
