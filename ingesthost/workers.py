@@ -782,17 +782,9 @@ class IsolatedPipeline:
         **options: Any,
     ) -> "IsolatedPipeline":
         """A pipeline file, loaded in the worker (module paths relative to the file)."""
-        spec = WorkerSpec(
-            "file",
-            path=str(path),
-            confine_to=None if confine_to is None else str(confine_to),
-            compiler=compiler,
-            cache_dir=_cache_dir(cache),
-            max_memory=max_memory,
-            timeout=_check_timeout(timeout),
-            collect_stats=bool(options.pop("collect_stats", False)),
+        return cls._with_spec(
+            "file", options, cache, timeout, confine_to, path=str(path), compiler=compiler, max_memory=max_memory
         )
-        return cls(spec, **options)
 
     @classmethod
     def from_definition(
@@ -809,19 +801,18 @@ class IsolatedPipeline:
         **options: Any,
     ) -> "IsolatedPipeline":
         """An already-parsed definition (it must be picklable: plain JSON data)."""
-        spec = WorkerSpec(
+        return cls._with_spec(
             "definition",
-            confine_to=None if confine_to is None else str(confine_to),
+            options,
+            cache,
+            timeout,
+            confine_to,
             path=source,
             definition=definition,
             base_dir=str(base_dir),
             compiler=compiler,
-            cache_dir=_cache_dir(cache),
             max_memory=max_memory,
-            timeout=_check_timeout(timeout),
-            collect_stats=bool(options.pop("collect_stats", False)),
         )
-        return cls(spec, **options)
 
     @classmethod
     def from_module(
@@ -837,16 +828,37 @@ class IsolatedPipeline:
         **options: Any,
     ) -> "IsolatedPipeline":
         """One module as the whole pipeline (the CLI's ``--module`` shortcut)."""
-        spec = WorkerSpec(
+        return cls._with_spec(
             "module",
+            options,
+            cache,
+            timeout,
+            None,
             path=str(module),
             params=dict(params or {}),
             tag=tag,
             compiler=compiler,
-            cache_dir=_cache_dir(cache),
             max_memory=max_memory,
+        )
+
+    @classmethod
+    def _with_spec(
+        cls,
+        kind: str,
+        options: dict[str, Any],
+        cache: CompileCache | None | bool,
+        timeout: float,
+        confine_to: str | Path | None,
+        **fields: Any,
+    ) -> "IsolatedPipeline":
+        """What the ``from_*`` constructors share: the spec's common fields, then the pipeline."""
+        spec = WorkerSpec(
+            kind,
+            cache_dir=_cache_dir(cache),
             timeout=_check_timeout(timeout),
+            confine_to=None if confine_to is None else str(confine_to),
             collect_stats=bool(options.pop("collect_stats", False)),
+            **fields,
         )
         return cls(spec, **options)
 
