@@ -15,13 +15,27 @@ The profiles are registered here and used as the parent of each fuzz
 test's own ``@settings`` (through :func:`fuzz_settings`); this module does
 not load a profile globally, so other hypothesis tests of the suite keep
 their own defaults.
+
+Even without a database, hypothesis writes caches (``constants``,
+``unicode_data``) under ``./.hypothesis``; unless
+``HYPOTHESIS_STORAGE_DIRECTORY`` is set, they go to a temporary directory
+removed at exit instead, so a run leaves nothing in the checkout.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
 from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
+
+if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+    _HOME = tempfile.mkdtemp(prefix="ingesthost-fuzz-hypothesis-")
+    set_hypothesis_home_dir(_HOME)
+    atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 
 #: Environment variable selecting the profile: ``ci`` (default) or ``long``.
 PROFILE_ENV = "INGESTHOST_FUZZ"

@@ -23,6 +23,7 @@ generated, with generic options.
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import json
 import os
@@ -53,12 +54,7 @@ BASE = Path(tempfile.mkdtemp(prefix="ingesthost-fuzz-loader-"))
 (BASE / "broken.yml").write_text("processors: [\n", encoding="utf-8")
 (BASE / "loop.yml").write_text("processors:\n  - pipeline: {name: loop}\n", encoding="utf-8")
 _file_numbers = itertools.count()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _remove_base_dir():
-    yield
-    shutil.rmtree(BASE, ignore_errors=True)
+atexit.register(shutil.rmtree, BASE, ignore_errors=True)
 
 
 def builder_processor_types() -> set[str]:
@@ -75,13 +71,14 @@ TIMEOUTS = "timeout" in config.PIPELINE_KEYS  # being added: generate it only on
 
 field_paths = st.sampled_from(["a", "a.b", "message", "tags.0", "_ingest.x", "x.y.z", "kv"])
 templates = st.sampled_from(["{{a}}", "{{{a}}}", "x-{{a.b}}", "{{_ingest.timestamp}}", "{{&message}}"])
+#: Text that is not a template (``set`` values and their keys are templates).
+plain_text = st.text(max_size=10).filter(lambda s: "{{" not in s)
 json_scalars = st.one_of(
-    st.booleans(), st.integers(-(2**63), 2**64 - 1), st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=6)
+    st.booleans(), st.integers(-(2**63), 2**64 - 1), st.floats(allow_nan=False, allow_infinity=False), plain_text
 )
 json_values = st.recursive(
-    json_scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3), max_leaves=6
+    json_scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(plain_text, inner, max_size=3), max_leaves=6
 )
-plain_text = st.text(max_size=10).filter(lambda s: "{{" not in s)
 conditions = st.sampled_from(
     ["ctx.a == 1", "ctx.a?.b != null", "ctx.x == 'y' && ctx.n > 3", "true", "!false", "ctx.tags?.contains('x')",
      "ctx.drop == true", "ctx.a instanceof String", "ctx.n != null && ctx.n > 2 ? true : false"]
@@ -193,6 +190,8 @@ yaml_scalars = st.one_of(
                      ".", "\x00", "a\x00b", "x" * 5000, "/" * 300, "../../etc/passwd", "ctx.", "(" * 300, "'"]),
     st.sampled_from(WORDS),
     st.dates(),
+    st.binary(max_size=4),  # !!binary
+    st.sets(st.integers(0, 3), max_size=2),  # !!set
 )
 keys = st.one_of(st.sampled_from(WORDS), st.text(max_size=6), st.integers(), st.none(), st.booleans(), st.floats())
 junk = st.recursive(
@@ -239,6 +238,24 @@ def _deep(depth: int, kind: int) -> Any:
     return node
 
 
+def _self_referencing(definition: dict[str, Any], where: int) -> dict[str, Any]:
+    """What YAML anchors and aliases make: a structure that contains itself."""
+    processors = definition.setdefault("processors", [])
+    if where == 0:
+        definition["_meta"] = definition
+    elif where == 1:
+        processors.append({"drop": {"on_failure": processors}})
+    elif where == 2:
+        value: list[Any] = []
+        value.append(value)
+        processors.append({"set": {"field": "a", "value": value}})
+    else:
+        params: dict[str, Any] = {}
+        params["a"] = params
+        processors.append({"wasm": {"module": str(MODULES[0]), "params": params}})
+    return definition
+
+
 #: Every type the builder knows, with junk options (covers types added after the table).
 junk_processors = st.builds(
     lambda kind, options: {kind: options},
@@ -253,6 +270,7 @@ definitions = st.one_of(
     junk,
     st.dictionaries(keys, junk, max_size=4),
     st.builds(lambda depth, kind: {"processors": [_deep(depth, kind)]}, st.integers(50, 1200), st.integers(0, 2)),
+    st.builds(_self_referencing, valid_definitions(), st.integers(0, 3)),
 )
 
 
@@ -336,8 +354,8 @@ YAML_SNIPPETS = [
 def file_contents(draw: st.DrawFn) -> tuple[str, bytes]:
     """(suffix, bytes) of a pipeline file."""
     suffix = draw(st.sampled_from([".json", ".yml", ".yaml", ".txt", ""]))
-    kind = draw(st.integers(0, 7))
-    if kind <= 1:
+    kind = draw(st.integers(0, 15))
+    if kind <= 5:
         definition = draw(definitions)
         try:
             text = json.dumps(definition) if suffix == ".json" else yaml.safe_dump(definition)
@@ -347,14 +365,15 @@ def file_contents(draw: st.DrawFn) -> tuple[str, bytes]:
             cut = draw(st.integers(0, len(text)))
             text = text[:cut] + draw(st.text(max_size=3)) + text[cut:]
         return suffix, text.encode("utf-8", "surrogatepass")
-    if kind == 2:
+    if kind <= 8:
         return suffix, "\n".join(draw(st.lists(st.sampled_from(YAML_SNIPPETS), min_size=1, max_size=3))).encode()
-    if kind == 3:
+    if kind == 9:  # deep nesting (rare: PyYAML takes ~1 s to give up on 1000 levels of `[`)
         n = draw(st.integers(100, 50_000))
         return suffix, draw(st.sampled_from([b"[" * n, b"{a: " * n, b'{"a":' * n, b"- " * n]))
-    if kind == 4:
-        return suffix, "".join(" " * i + "- \n" for i in range(draw(st.integers(10, 3000)))).encode()
-    if kind == 5:
+    if kind == 10:
+        # an indented block sequence: each level is one line longer (600 levels: 180 KB)
+        return suffix, "".join(" " * i + "- \n" for i in range(draw(st.integers(10, 600)))).encode()
+    if kind <= 12:
         return suffix, draw(st.binary(max_size=40))
     return suffix, draw(st.text(max_size=60)).encode("utf-8", "surrogatepass")
 
