@@ -102,7 +102,8 @@ class IngestDocument:
 
     # -- path resolution -------------------------------------------------
 
-    def _root(self, parts: Sequence[str]) -> tuple[Any, Sequence[str]]:
+    def root(self, parts: Sequence[str]) -> tuple[Any, Sequence[str]]:
+        """Where a split path starts: ``_ingest.*`` in the metadata, the rest in the source."""
         if parts[0] == INGEST_KEY and len(parts) > 1:
             return self.ingest, parts[1:]
         return self.source, parts
@@ -118,7 +119,7 @@ class IngestDocument:
 
     def get_path(self, parts: Sequence[str], path: str, default: Any = MISSING) -> Any:
         """:meth:`get` with the path already split (``path`` is for messages)."""
-        node, parts = self._root(parts)
+        node, parts = self.root(parts)
         node = _walk(node, parts, path)
         return default if node is MISSING else node
 
@@ -135,7 +136,7 @@ class IngestDocument:
 
     def put_path(self, parts: Sequence[str], path: str, value: Any) -> None:
         """:meth:`put` with the path already split."""
-        node, parts = self._root(parts)
+        node, parts = self.root(parts)
         # Walk as far as the document goes; remember where objects must be created.
         for depth, segment in enumerate(parts[:-1]):
             if isinstance(node, dict):
@@ -180,7 +181,7 @@ class IngestDocument:
 
     def remove_path(self, parts: Sequence[str], path: str) -> bool:
         """:meth:`remove` with the path already split."""
-        node, parts = self._root(parts)
+        node, parts = self.root(parts)
         node = _walk(node, parts[:-1], path)
         last = parts[-1]
         if isinstance(node, dict):

@@ -254,9 +254,18 @@ def _field_error(message: str) -> _FieldError:
 
 
 def _root(document: IngestDocument, parts: Sequence[str]) -> tuple[Any, Sequence[str]]:
-    if parts[0] == INGEST_KEY and len(parts) > 1:
-        return document.ingest, parts[1:]
-    return document.source, parts
+    """Where a path starts: the source, or ``_ingest`` metadata (the document's own rule)."""
+    return document.root(parts)
+
+
+def _checked_index(segment: str, length: int, path: str) -> int:
+    """A list index in range, or Elasticsearch's error for it."""
+    index = _list_index(segment)
+    if index is None:
+        raise _field_error(f"[{segment}] is not an integer, cannot be used as an index as part of path [{path}]")
+    if not 0 <= index < length:
+        raise _field_error(_out_of_bounds(index, length, path))
+    return index
 
 
 def _list_index(segment: str) -> int | None:
@@ -310,12 +319,7 @@ def _resolve(segment: str, path: str, node: Any) -> Any:
             raise _field_error(f"field [{segment}] not present as part of path [{path}]")
         return value
     if isinstance(node, list):
-        index = _list_index(segment)
-        if index is None:
-            raise _field_error(f"[{segment}] is not an integer, cannot be used as an index as part of path [{path}]")
-        if not 0 <= index < len(node):
-            raise _field_error(_out_of_bounds(index, len(node), path))
-        return node[index]
+        return node[_checked_index(segment, len(node), path)]
     raise _field_error(f"cannot resolve [{segment}] from object of type [{json_type(node)}] as part of path [{path}]")
 
 
@@ -344,12 +348,7 @@ def remove_field(document: IngestDocument, parts: Sequence[str], path: str) -> N
         del node[leaf]
         return
     if isinstance(node, list):
-        index = _list_index(leaf)
-        if index is None:
-            raise _field_error(f"[{leaf}] is not an integer, cannot be used as an index as part of path [{path}]")
-        if not 0 <= index < len(node):
-            raise _field_error(_out_of_bounds(index, len(node), path))
-        del node[index]
+        del node[_checked_index(leaf, len(node), path)]
         return
     if node is None:
         raise _field_error(f"cannot remove [{leaf}] from null as part of path [{path}]")
