@@ -12,6 +12,7 @@ import contextlib
 import io
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -26,14 +27,23 @@ from .errors import IngestHostError
 from .inspection import format_report, inspect_module
 from .loader import CACHE_ENV, DEFAULT_MAX_MEMORY, CompileCache, compile_artifact, default_cache_dir
 from .document import MAX_DEPTH
+from .job import Interrupted, JobOutcome, process_stream
 from .ndjson import DEFAULT_MAX_LINE_BYTES, read_records
+from .outputs import OutputFile, RunOutputs, check_distinct, unused_name
 from .pipeline import Pipeline
-from .runner import RunSummary, run
+from .progress import Progress, input_size
+from .runner import RunSummary
+from .runner import run_blocks as runner_run_blocks
+from .workers import DEFAULT_BATCH_BYTES
 from .wasm_binary import parse_size
 
 EXIT_OK = 0
 EXIT_FAILURES = 1
 EXIT_ERROR = 2
+#: The run started and stopped part-way (a write error, a worker given up): see the summary.
+EXIT_STOPPED = 3
+#: The reader of the output went away (``| head``): 128 + SIGPIPE, as a Unix tool killed by it.
+EXIT_BROKEN_PIPE = 141
 
 log = logging.getLogger("ingesthost.cli")
 
@@ -285,45 +295,18 @@ def default_failures_path(output: str) -> Path:
     return out.with_name(stem + ".failures.ndjson")
 
 
-@contextlib.contextmanager
-def _open_input(name: str) -> Iterator[IO[bytes]]:
-    if name == "-":
-        yield sys.stdin.buffer
-        return
-    with open(name, "rb") as stream:
-        yield stream
-
-
-@contextlib.contextmanager
-def _open_output(name: str | None, fallback: IO[bytes]) -> Iterator[IO[bytes]]:
-    if name is None or name == "-":
-        if fallback is sys.stdout.buffer:
-            with _private_stdout() as stream:
-                yield stream
-            return
-        yield fallback
-        fallback.flush()
-        return
-    with open(name, "wb") as stream:
-        yield stream
-
-
-@contextlib.contextmanager
-def _private_stdout() -> Iterator[IO[bytes]]:
-    """The real standard output for documents only, with file descriptor 1
-    pointed at stderr meanwhile: anything else that writes to fd 1 (a guest
-    granted WASI printing to its stdout, a stray print) cannot corrupt the
-    NDJSON stream."""
-    sys.stdout.flush()
-    real = os.dup(1)
-    os.dup2(2, 1)
-    try:
-        with open(os.dup(real), "wb", closefd=True) as stream:
-            yield stream
-    finally:
-        sys.stdout.flush()
-        os.dup2(real, 1)
-        os.close(real)
+def _unnamed_failures_path(input_name: str) -> Path:
+    """Where failures go when the output is standard output and no
+    ``--failures`` is given: a new file in the current directory, named after
+    the input (never one that exists: an earlier run's file is left alone)."""
+    if input_name == "-":
+        stem = "stdin"
+    else:
+        stem = Path(input_name).name
+        for suffix in (".gz", ".ndjson", ".jsonl", ".json"):
+            if stem.endswith(suffix) and len(stem) > len(suffix):
+                stem = stem[: -len(suffix)]
+    return unused_name(Path.cwd(), stem, ".failures.ndjson")
 
 
 def _summary_line(summary: RunSummary, failures_name: str) -> str:
@@ -335,52 +318,215 @@ def _summary_line(summary: RunSummary, failures_name: str) -> str:
         line += f" ({summary.invalid_input} invalid input lines)"
     if summary.failed:
         line += f", failures in {failures_name}"
+    if summary.blank:
+        line += f"; {summary.blank} blank lines skipped"
     return line + f"; {summary.elapsed_seconds:.2f} s, {summary.docs_per_second:,.0f} docs/s"
 
 
-def cmd_process(args: argparse.Namespace) -> int:
+def _check_process_args(args: argparse.Namespace) -> None:
+    """Refuse option values that cannot work, before anything is loaded."""
     if args.param and not args.module:
         raise IngestHostError("--param applies to --module only; put params in the pipeline file")
+    if not 1 <= args.max_depth <= MAX_DEPTH:
+        raise IngestHostError(f"--max-depth must be between 1 and {MAX_DEPTH} (the deepest JSON output can hold), found {args.max_depth}")
+    if args.max_restarts is not None and args.max_restarts < 0:
+        raise IngestHostError(f"--max-restarts must be 0 or more, found {args.max_restarts}")
+    if args.batch_size < 1:
+        raise IngestHostError(f"--batch-size must be at least 1, found {args.batch_size}")
+    if args.timeout is not None and not 0 < args.timeout < float("inf"):
+        raise IngestHostError(f"--timeout must be a positive number of seconds, found {args.timeout}")
+    if args.max_line_bytes < 1:
+        raise IngestHostError(f"--max-line-bytes must be at least 1 byte, found {args.max_line_bytes}")
+
+
+def _load_pipeline(args: argparse.Namespace) -> Any:
     cache = _cache_from_args(args)
+    if args.isolation == "process":
+        return _isolated_pipeline(args, cache)
+    if args.pipeline:
+        return Pipeline.from_file(
+            args.pipeline, compiler=args.compiler, cache=cache, max_memory=args.max_memory, confine_to=args.confine_to
+        )
+    return Pipeline.from_module(
+        args.module, dict(args.param), compiler=args.compiler, cache=cache, max_memory=args.max_memory
+    )
+
+
+def _open_input_file(name: str, closed: frozenset[int]) -> IO[bytes]:
+    if name == "-":
+        if 0 in closed:
+            raise IngestHostError("standard input is closed: give an input file instead of -")
+        return sys.stdin.buffer
+    try:
+        return open(name, "rb")
+    except IsADirectoryError:
+        raise IngestHostError(f"input {name} is a directory, not an NDJSON file") from None
+    except OSError as exc:
+        raise IngestHostError(f"cannot read input {name}: {exc.strerror or exc}") from None
+
+
+def _open_outputs(args: argparse.Namespace, failures_path: str, failures_lazy: bool, stdout_fd: int) -> RunOutputs:
+    """Open and lock the run's outputs, and only then empty them."""
+    if args.output in (None, "-"):
+        output = OutputFile("output <stdout>", fd=stdout_fd)
+    else:
+        output = OutputFile("output", args.output)
+    try:
+        failures = OutputFile("failure file", failures_path, lazy=failures_lazy)
+    except BaseException:
+        output.close()
+        raise
+    outputs = RunOutputs(output, failures)
+    try:
+        outputs.start()
+    except BaseException:
+        outputs.close()
+        raise
+    return outputs
+
+
+@contextlib.contextmanager
+def _private_stdout(wanted: bool) -> Iterator[int]:
+    """While documents go to standard output, file descriptor 1 is theirs
+    alone: it points at stderr, and the documents are written through a
+    duplicate of the real stdout that :class:`OutputFile` is given as fd 1's
+    stand-in. Nothing else that writes to fd 1 (a guest granted WASI
+    printing to its stdout, a stray print) can corrupt the NDJSON stream."""
+    if not wanted:
+        yield 1
+        return
+    sys.stdout.flush()
+    real = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield real
+    finally:
+        try:
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            pass
+        os.dup2(real, 1)
+        os.close(real)
+
+
+@contextlib.contextmanager
+def _signals_stop_the_run() -> Iterator[None]:
+    """SIGTERM (and SIGHUP) raise :class:`Interrupted` in the main thread, as
+    Ctrl-C raises KeyboardInterrupt, so the job can stop cleanly and report."""
+    def stop(signum: int, frame: Any) -> None:
+        raise Interrupted(signum)
+
+    previous = {}
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            previous[signum] = signal.signal(signum, stop)
+        except (ValueError, OSError):  # not the main thread
+            pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def cmd_process(args: argparse.Namespace) -> int:
+    _check_process_args(args)
     isolated = args.isolation == "process"
     if not isolated and args.timeout is not None:
         log.warning("--timeout is not enforced with --isolation none")
-    if isolated:
-        pipeline = _isolated_pipeline(args, cache)
-    elif args.pipeline:
-        pipeline = Pipeline.from_file(
-            args.pipeline, compiler=args.compiler, cache=cache, max_memory=args.max_memory, confine_to=args.confine_to
-        )
+    failures_lazy = False
+    if args.failures is not None:
+        failures_path = args.failures
+    elif args.output not in (None, "-"):
+        failures_path = str(default_failures_path(args.output))
     else:
-        pipeline = Pipeline.from_module(
-            args.module, dict(args.param), compiler=args.compiler, cache=cache, max_memory=args.max_memory
-        )
-    failures_name = args.failures
-    if failures_name is None and args.output not in (None, "-"):
-        failures_name = str(default_failures_path(args.output))
+        failures_path, failures_lazy = str(_unnamed_failures_path(args.input)), True
     source = "<stdin>" if args.input == "-" else args.input
-    with pipeline:
-        try:
-            with _open_input(args.input) as stream, _open_output(
-                args.output, sys.stdout.buffer
-            ) as output, _open_output(failures_name, sys.stderr.buffer) as failures:
-                if isolated:
-                    summary = pipeline.run(
-                        stream, output, failures, source=source,
-                        max_line_bytes=args.max_line_bytes, max_depth=args.max_depth,
-                    )
-                else:
-                    summary = run(pipeline, read_records(stream, source, max_line_bytes=args.max_line_bytes, max_depth=args.max_depth), output, failures, source=source)
-        except OSError as exc:
-            raise IngestHostError(f"{exc.filename or ''}: {exc.strerror or exc}") from exc
-    if not args.quiet:
-        print(_summary_line(summary, failures_name or "<stderr>"), file=sys.stderr)
+    # Every path is checked, and the input opened, before the pipeline loads;
+    # outputs are opened (and emptied) only after it has loaded.
+    check_distinct(
+        [(f"input {source}", 0 if args.input == "-" else args.input)],
+        [
+            ("output <stdout>", 1) if args.output in (None, "-") else (f"output {args.output}", args.output),
+            (f"failure file {failures_path}", failures_path),
+        ],
+    )
+    to_stdout = args.output in (None, "-")
+    if to_stdout and 1 in args.closed_streams:
+        raise IngestHostError("standard output is closed: give --output FILE")
+    stream = _open_input_file(args.input, args.closed_streams)
+    try:
+        with _load_pipeline(args) as pipeline, _private_stdout(to_stdout) as stdout_fd:
+            outputs = _open_outputs(args, failures_path, failures_lazy, stdout_fd)
+            outcome = _run_job(args, pipeline, stream, source, outputs, isolated)
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    return _report(args, pipeline, outcome, failures_path, isolated)
+
+
+def _run_job(
+    args: argparse.Namespace, pipeline: Any, stream: IO[bytes], source: str, outputs: RunOutputs, isolated: bool
+) -> JobOutcome:
+    progress = None
+    if not args.quiet and sys.stderr is not None and sys.stderr.isatty():
+        progress = Progress(sys.stderr, input_size(stream), lambda: _position(stream))
+    if isolated:
+        def run_blocks(blocks: Iterator[tuple]) -> Iterator[tuple]:
+            return pipeline.run_blocks(blocks, source, args.max_line_bytes, args.max_depth)
+    else:
+        def run_blocks(blocks: Iterator[tuple]) -> Iterator[tuple]:
+            return runner_run_blocks(pipeline, blocks, source, args.max_line_bytes, args.max_depth)
+    try:
+        with _signals_stop_the_run():
+            return process_stream(
+                run_blocks,
+                stream,
+                source,
+                outputs,
+                batch_size=args.batch_size,
+                batch_bytes=DEFAULT_BATCH_BYTES,
+                max_line_bytes=args.max_line_bytes,
+                on_commit=progress.update if progress is not None else None,
+            )
+    finally:
+        if progress is not None:
+            progress.close()
+        outputs.close()
+
+
+def _position(stream: IO[bytes]) -> int | None:
+    try:
+        return stream.tell()
+    except (OSError, ValueError):
+        return None
+
+
+def _report(args: argparse.Namespace, pipeline: Any, outcome: JobOutcome, failures_path: str, isolated: bool) -> int:
+    summary = outcome.summary
+    if outcome.broken_pipe:
+        return EXIT_BROKEN_PIPE  # the reader went away: stop quietly, as Unix tools do
+    failures_name = failures_path if (summary.failed and Path(failures_path).exists()) else failures_path
+    if outcome.stopped is not None:
+        print(f"ingesthost: stopped part-way: {outcome.stopped}", file=sys.stderr)
+    if not args.quiet or outcome.stopped is not None:
+        print(_summary_line(summary, failures_name), file=sys.stderr)
         if isolated and pipeline.restarts:
             print(
                 f"ingesthost: {pipeline.restarts} worker restarts ({pipeline.timeouts} timeouts, "
                 f"{pipeline.crashes} crashes)",
                 file=sys.stderr,
             )
+    if outcome.stopped is not None:
+        through = summary.accounted_through
+        print(
+            f"ingesthost: every input line up to {through} is accounted for (written, dropped, failed or "
+            f"blank); resume from line {through + 1}",
+            file=sys.stderr,
+        )
+        if outcome.signum is not None:
+            return 128 + outcome.signum
+        return EXIT_STOPPED
     _report_stats(pipeline, args)
     return EXIT_FAILURES if summary.failed else EXIT_OK
 
@@ -490,7 +636,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     source = "<stdin>" if args.input == "-" else args.input
     with pipeline:
         try:
-            with _open_input(args.input) as stream:
+            stream = _open_input_file(args.input, args.closed_streams)
+            with contextlib.closing(stream) if stream is not sys.stdin.buffer else contextlib.nullcontext(stream):
                 data = stream.read()
         except OSError as exc:
             raise IngestHostError(f"{exc.filename or ''}: {exc.strerror or exc}") from exc
@@ -515,9 +662,37 @@ def _report_stats(pipeline: Pipeline, args: argparse.Namespace) -> None:
             raise IngestHostError(f"cannot write statistics to {args.stats_json}: {exc.strerror or exc}") from exc
 
 
+def _reopen_closed_standard_streams() -> frozenset[int]:
+    """Point any closed descriptor among 0, 1 and 2 at /dev/null; return which were closed.
+
+    A closed standard descriptor is a trap: the next file opened takes its
+    number, so a closed stderr would make the output file receive the log
+    lines and the summary. With the numbers taken, a closed stdin or stdout
+    is refused where it is needed, and a closed stderr simply discards.
+    """
+    closed = set()
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            closed.add(fd)
+    for fd in sorted(closed):
+        null = os.open(os.devnull, os.O_RDWR)
+        if null != fd:
+            os.dup2(null, fd)
+            os.close(null)
+    if 2 in closed or sys.stderr is None:
+        sys.stderr = open(2, "w", closefd=False)
+    if 1 in closed or sys.stdout is None:
+        sys.stdout = open(1, "w", closefd=False)
+    return frozenset(closed)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    closed = _reopen_closed_standard_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.closed_streams = closed
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     handlers = {"process": cmd_process, "inspect": cmd_inspect, "compile": cmd_compile, "simulate": cmd_simulate}
     try:

@@ -8,6 +8,7 @@ what is wrong, so the caller can send it to the failure output.
 from __future__ import annotations
 
 import base64
+import io
 from typing import IO, Any, Iterator
 
 import orjson
@@ -17,7 +18,8 @@ from .errors import InputError
 
 
 class Record:
-    """One input line. Exactly one of ``document`` and ``error`` is set.
+    """One input line. At most one of ``document`` and ``error`` is set;
+    neither for a blank (whitespace-only) line, which is skipped and counted.
 
     ``raw`` is the line as read, line ending included (see :attr:`text`).
     A plain slotted class: one is created per input line, on the hot path.
@@ -40,6 +42,10 @@ class Record:
         self.truncated_size: int | None = None
 
     @property
+    def blank(self) -> bool:
+        return self.document is None and self.error is None
+
+    @property
     def text(self) -> bytes:
         """The line without its ``\\n`` or ``\\r\\n`` ending."""
         raw = self.raw
@@ -54,6 +60,10 @@ class Record:
 DEFAULT_MAX_LINE_BYTES = 32 * 1024 * 1024
 #: How much of an over-long line the failure record keeps.
 OVERSIZE_KEEP = 1024 * 1024
+#: A UTF-8 byte order mark, accepted (and dropped) at the start of an input, as JSON Lines readers do.
+BOM = b"\xef\xbb\xbf"
+#: What JSON counts as whitespace (RFC 8259): a line of only these is blank.
+JSON_WHITESPACE = b" \t\r\n"
 
 
 def read_records(
@@ -62,23 +72,29 @@ def read_records(
     *,
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     max_depth: int = MAX_DEPTH,
+    first_line: int = 1,
 ) -> Iterator[Record]:
-    """Yield a :class:`Record` per line of ``stream`` (binary), numbered from 1.
+    """Yield a :class:`Record` per line of ``stream`` (binary), numbered from ``first_line``.
 
-    Accepts ``\\n`` and ``\\r\\n`` line ends and a missing final newline.
-    Blank lines, invalid UTF-8, invalid JSON, non-objects, lines longer than
+    Accepts ``\\n`` and ``\\r\\n`` line ends, a missing final newline and a
+    UTF-8 byte order mark before line 1 (``first_line`` > 1: the stream
+    continues another, no mark expected). Blank (whitespace-only) lines
+    come out as records with neither document nor error: skipped, but
+    counted. Invalid UTF-8, invalid JSON, non-objects, lines longer than
     ``max_line_bytes`` (never held in memory whole) and documents nested
     deeper than ``max_depth`` become errors; reading goes on after each.
     """
     loads = orjson.loads
     readline = stream.readline
     max_depth = min(max_depth, MAX_DEPTH)
-    number = 0
+    number = first_line - 1
     while True:
         raw = readline(max_line_bytes + 2)  # room for the line's own \r\n
         if not raw:
             return
         number += 1
+        if number == 1 and raw.startswith(BOM):
+            raw = raw[len(BOM) :]
         if len(raw) > max_line_bytes and (
             # the read stopped mid-line: at least max_line_bytes + 1 bytes of content
             not raw.endswith(b"\n")
@@ -93,9 +109,9 @@ def read_records(
         except orjson.JSONDecodeError as exc:
             record = Record(number, raw)
             text = record.text
-            problem = "blank line" if not text.strip() else _json_problem(text, exc)
-            record.error = InputError(problem, source=source, line=number)
-            yield record
+            if text.strip(JSON_WHITESPACE):
+                record.error = InputError(_json_problem(text, exc), source=source, line=number)
+            yield record  # a blank line when no error is set
             continue
         # Cheap bound first: fewer brackets than the limit cannot nest deeper.
         if raw.count(b"{") + raw.count(b"[") > max_depth and nesting_depth(doc) > max_depth:
@@ -155,3 +171,112 @@ def raw_fields(raw: bytes) -> dict[str, str]:
         return {"raw": raw.decode("utf-8")}
     except UnicodeDecodeError:
         return {"raw_base64": base64.b64encode(raw).decode("ascii")}
+
+
+def read_blocks(
+    stream: IO[bytes], source: str, batch_size: int, batch_bytes: int, max_line_bytes: int
+) -> Iterator[tuple]:
+    """Cut the input into blocks of whole lines: ``("batch", number of the
+    first line, block, lines in it, ready)``, and ``("oversize", record)``
+    for a line too long to hold. ``ready`` is False when asking for the next
+    block would wait for the input (a pipe with nothing more yet).
+
+    Blocks are what a run processes, commits and reports at a time; the
+    reader never looks at lines one by one: it reads what the stream has
+    (``read1``: a pipe's available bytes, a file's next chunk), cuts after
+    the ``batch_size``-th newline (or at ``batch_bytes``), and hands the
+    block on. Memory stays bounded by the batch settings whatever the input
+    size, and a short read hands on what is complete at once, so a slow
+    stream is not held back until a batch fills. A line still without its
+    newline after ``max_line_bytes`` is reported here exactly as
+    :func:`read_records` reports it (the rest is skipped, never held);
+    shorter over-long lines inside a block are ``read_records``' to report.
+    A byte order mark at the very start is dropped.
+    """
+    read = getattr(stream, "read1", None) or stream.read
+    buffer = bytearray()
+    tail = 0  # offset just after the buffer's last newline: whole lines are buffer[:tail]
+    hint = batch_size * 256  # bytes per batch, re-estimated from the lines seen
+    first = 1
+    eof = short = False
+    at_start = True
+    while True:
+        if not eof:
+            want = max(batch_bytes - len(buffer), 65536)
+            chunk = read(want)
+            if chunk:
+                if at_start:
+                    buffer += chunk
+                    if len(buffer) < len(BOM) and BOM.startswith(bytes(buffer)):
+                        continue  # too little to tell yet
+                    at_start = False
+                    if buffer.startswith(BOM):
+                        del buffer[: len(BOM)]
+                    chunk = bytes(buffer)
+                    buffer.clear()
+                newline = chunk.rfind(b"\n")
+                if newline >= 0:
+                    tail = len(buffer) + newline + 1
+                buffer += chunk
+                short = len(chunk) < want
+            else:
+                eof = True
+        tail_too_long = len(buffer) - tail > max_line_bytes + 2
+        while tail:
+            end, count = _cut(buffer, tail, batch_size, hint)
+            if not (count >= batch_size or end >= batch_bytes or short or eof or tail_too_long):
+                break  # wait for more lines: fuller blocks cost less per line
+            hint = max(batch_size * (end // count), 1)
+            block = bytes(buffer[:end])
+            del buffer[:end]
+            tail -= end
+            # ready: reading on will not wait (more whole lines here, or the last read was full)
+            yield ("batch", first, block, count, bool(tail) or not short or eof)
+            first += count
+        if eof:
+            if buffer:  # a last line without its newline
+                if len(buffer.rstrip(b"\r\n")) > max_line_bytes:
+                    yield ("oversize", _oversize(io.BytesIO(), bytes(buffer), first, source, max_line_bytes))
+                else:
+                    yield ("batch", first, bytes(buffer), 1, True)
+            return
+        if tail_too_long:  # buffer holds only the start of an over-long line
+            record = _oversize(stream, bytes(buffer), first, source, max_line_bytes)
+            buffer.clear()
+            yield ("oversize", record)
+            first += 1
+
+
+def _cut(buffer: bytearray, tail: int, limit: int, hint: int) -> tuple[int, int]:
+    """(offset just after the last whole line to send, how many lines): at most
+    ``limit`` lines of ``buffer[:tail]``, found with C-speed searches from
+    ``hint``, a guess of the bytes ``limit`` lines take.
+
+    When the guess falls short of ``limit`` lines and more whole lines are
+    there, they are taken too: a block must reach ``limit`` lines whenever
+    the buffer holds them, or a reader that never sees a short read (a
+    regular file) would keep reading, waiting for a fuller block, to the end
+    of its input.
+    """
+    end = buffer.rfind(b"\n", 0, min(hint, tail)) + 1
+    if end == 0:  # the first line is longer than the guess
+        end = buffer.find(b"\n", 0, tail) + 1
+        return (end, 1) if end else (0, 0)
+    count = buffer.count(b"\n", 0, end)
+    find = buffer.find
+    if count < limit:
+        if end == tail:
+            return end, count
+        rest = buffer.count(b"\n", end, tail)
+        if count + rest <= limit:
+            return tail, count + rest
+        position = end - 1
+        for _ in range(limit - count):
+            position = find(b"\n", position + 1)
+        return position + 1, limit
+    if count == limit:
+        return end, count
+    position = -1  # the guess was too generous: walk exactly ``limit`` lines
+    for _ in range(limit):
+        position = find(b"\n", position + 1)
+    return position + 1, limit

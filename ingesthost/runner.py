@@ -8,15 +8,16 @@ with its error, line number and original content.
 from __future__ import annotations
 
 import dataclasses
+import io
 import logging
 import time
-from typing import IO, Any, Iterable
+from typing import IO, Any, Iterable, Iterator
 
 import orjson
 
 from .document import IngestDocument
-from .errors import IngestHostError, InputError, ProcessorError
-from .ndjson import Record, dumps_line, raw_fields
+from .errors import IngestHostError, ProcessorError
+from .ndjson import Record, dumps_line, raw_fields, read_records
 from .pipeline import Pipeline
 
 logger = logging.getLogger(__name__)
@@ -24,15 +25,37 @@ logger = logging.getLogger(__name__)
 
 @dataclasses.dataclass
 class RunSummary:
-    """Counts of one run. ``failed`` includes ``invalid_input`` (lines that were
-    not documents) and documents a processor failed."""
+    """Counts of one run. ``read = written + dropped + failed``; ``failed``
+    includes ``invalid_input`` (lines that were not documents) and documents
+    a processor failed. ``blank`` whitespace-only lines were skipped (not in
+    ``read``). ``accounted_through`` is the last input line whose result is
+    in the outputs (or that was dropped or skipped): after a stop, the lines
+    after it are the ones to process again."""
 
     read: int = 0
     written: int = 0
     dropped: int = 0
     failed: int = 0
     invalid_input: int = 0
+    blank: int = 0
+    accounted_through: int = 0
     elapsed_seconds: float = 0.0
+
+    def add(self, counts: dict[str, int]) -> None:
+        """Add the counts of one block (a :meth:`counts` of another summary)."""
+        for name, value in counts.items():
+            setattr(self, name, getattr(self, name) + value)
+
+    def counts(self) -> dict[str, int]:
+        """The document counts, without timing or position."""
+        return {
+            "read": self.read,
+            "written": self.written,
+            "dropped": self.dropped,
+            "failed": self.failed,
+            "invalid_input": self.invalid_input,
+            "blank": self.blank,
+        }
 
     @property
     def docs_per_second(self) -> float:
@@ -42,6 +65,11 @@ class RunSummary:
         data = dataclasses.asdict(self)
         data["docs_per_second"] = round(self.docs_per_second, 1)
         return data
+
+
+class UnwritableDocument(Exception):
+    """A processed document that cannot be written as JSON (e.g. a guest nested
+    it deeper than JSON output allows): the document fails, the run goes on."""
 
 
 def failure_record(record: Record, source: str, error: Exception) -> dict[str, Any]:
@@ -57,6 +85,8 @@ def failure_record(record: Record, source: str, error: Exception) -> dict[str, A
         }
     elif isinstance(error, IngestHostError):
         entry["error"] = {"type": "input_error", "message": getattr(error, "problem", str(error))}
+    elif isinstance(error, UnwritableDocument):
+        entry["error"] = {"type": "output_error", "message": str(error)}
     else:
         entry["error"] = {"type": "internal_error", "message": f"{type(error).__name__}: {error}"}
     if record.document is not None:
@@ -85,13 +115,17 @@ def run(
     execute = pipeline.execute
     write = output.write
     for record in records:
-        summary.read += 1
         doc = record.document
         if doc is None:
+            if record.error is None:  # a blank line: skipped, counted
+                summary.blank += 1
+                continue
+            summary.read += 1
             summary.failed += 1
             summary.invalid_input += 1
             failures.write(dumps_line(failure_record(record, source, record.error)))
             continue
+        summary.read += 1
         try:
             result = execute(IngestDocument(doc))
         except IngestHostError as exc:
@@ -110,10 +144,42 @@ def run(
             line = dumps_line(result.source)
         except TypeError as exc:  # e.g. a guest nested a value deeper than JSON output allows
             summary.failed += 1
-            problem = InputError(f"the processed document cannot be written as JSON: {exc}", source=source, line=record.line)
+            problem = UnwritableDocument(f"the processed document cannot be written as JSON: {exc}")
             failures.write(dumps_line(failure_record(record, source, problem)))
             continue
         write(line)
         summary.written += 1
     summary.elapsed_seconds = time.perf_counter() - started
     return summary
+
+
+def run_blocks(
+    pipeline: Pipeline, blocks: Iterable[tuple], source: str, max_line_bytes: int, max_depth: int
+) -> Iterator[tuple[bytes, bytes, dict[str, int], int]]:
+    """In this process: the results of blocks of NDJSON lines
+    (:func:`ingesthost.ndjson.read_blocks`), in input order, as ``(output
+    bytes, failure-record bytes, counts, last line)`` per block; the same
+    shape as :meth:`ingesthost.workers.IsolatedPipeline.run_blocks`."""
+    for entry in blocks:
+        if entry[0] == "batch":
+            _, first, block, count, _ready = entry
+            records = read_records(
+                io.BytesIO(block), source, max_line_bytes=max_line_bytes, max_depth=max_depth, first_line=first
+            )
+            out, failed, counts = run_block(pipeline, records, source)
+            yield out, failed, counts, first + count - 1
+        else:
+            yield oversize_result(entry[1], source)
+
+
+def oversize_result(record: Record, source: str) -> tuple[bytes, bytes, dict[str, int], int]:
+    """The block result of a line too long to read (see :func:`run_blocks`)."""
+    counts = {"read": 1, "failed": 1, "invalid_input": 1}
+    return b"", dumps_line(failure_record(record, source, record.error)), counts, record.line
+
+
+def run_block(pipeline: Pipeline, records: Iterable[Record], source: str) -> tuple[bytes, bytes, dict[str, int]]:
+    """:func:`run` over one block of records: (output bytes, failure-record bytes, counts)."""
+    output, failures = io.BytesIO(), io.BytesIO()
+    summary = run(pipeline, records, output, failures, source=source)
+    return output.getvalue(), failures.getvalue(), summary.counts()

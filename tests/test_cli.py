@@ -85,7 +85,7 @@ def test_bad_lines_go_to_failures_with_line_numbers(tmp_path: Path, fail_guest: 
     source = tmp_path / "in.ndjson"
     source.write_bytes(
         b'{"n":1}\n'  # 1 ok
-        b"\n"  # 2 blank
+        b"  \n"  # 2 blank: skipped and counted, not a failure
         b'{"n":3,\r\n'  # 3 invalid JSON (CRLF ending)
         b"[1,2]\n"  # 4 not an object
         b'{"n":"\xff"}\n'  # 5 invalid UTF-8
@@ -98,10 +98,9 @@ def test_bad_lines_go_to_failures_with_line_numbers(tmp_path: Path, fail_guest: 
     assert main(["process", str(source), "--module", str(fail_guest), "-o", str(out), "-q"]) == 1
     assert read_ndjson(out) == [{"n": 1, "seen": True}, {"n": 9, "seen": True}]
     failures = read_ndjson(tmp_path / "out.failures.ndjson")
-    assert [f["line"] for f in failures] == [2, 3, 4, 5, 6, 7]
+    assert [f["line"] for f in failures] == [3, 4, 5, 6, 7]
     assert all(f["source"] == str(source) for f in failures)
     by_line = {f["line"]: f for f in failures}
-    assert by_line[2]["error"] == {"type": "input_error", "message": "blank line"}
     assert by_line[3]["error"]["type"] == "input_error"
     assert "invalid JSON" in by_line[3]["error"]["message"]
     assert by_line[3]["raw"] == '{"n":3,'
@@ -149,16 +148,35 @@ def test_failure_record_has_original_document_and_tag(tmp_path: Path, fail_guest
     assert record["line"] == 1
 
 
-def test_stdin_to_stdout_failures_on_stderr(fail_guest: Path) -> None:
-    result = run_cli("process", "-", "--module", str(fail_guest), stdin=b'{"a":1}\n{"fail":1}\n{"b":2}\n')
-    assert result.returncode == 1
-    assert [json.loads(l) for l in result.stdout.splitlines()] == [{"a": 1, "seen": True}, {"b": 2, "seen": True}]
-    err_lines = result.stderr.decode().splitlines()
-    failure = json.loads(next(l for l in err_lines if l.startswith("{")))
-    assert failure["line"] == 2 and failure["source"] == "<stdin>"
-    summary = err_lines[-1]
-    assert "read 3, written 2, dropped 0, failed 1" in summary
-    assert "docs/s" in summary
+def test_stdin_to_stdout_failures_in_a_file_of_their_own(fail_guest: Path, tmp_path: Path) -> None:
+    """With documents on stdout, failure records go to a new file named in the
+    summary (never to stderr among log lines), and a later run never
+    overwrites an earlier run's failure file."""
+    names = []
+    for _ in range(2):
+        result = subprocess.run(
+            [sys.executable, "-m", "ingesthost", "process", "-", "--module", str(fail_guest)],
+            input=b'{"a":1}\n{"fail":1}\n{"b":2}\n', capture_output=True, cwd=tmp_path, timeout=120,
+        )
+        assert result.returncode == 1
+        assert [json.loads(l) for l in result.stdout.splitlines()] == [{"a": 1, "seen": True}, {"b": 2, "seen": True}]
+        err_lines = result.stderr.decode().splitlines()
+        assert not any(line.startswith("{") for line in err_lines), "no failure record on stderr"
+        summary = err_lines[-1]
+        assert "read 3, written 2, dropped 0, failed 1" in summary
+        assert "docs/s" in summary
+        names.append(summary.split("failures in ")[1].split(";")[0])
+    assert names == [str(tmp_path / "stdin.failures.ndjson"), str(tmp_path / "stdin-2.failures.ndjson")]
+    for name in names:
+        (failure,) = read_ndjson(Path(name))
+        assert failure["line"] == 2 and failure["source"] == "<stdin>"
+    # No failure, no file.
+    result = subprocess.run(
+        [sys.executable, "-m", "ingesthost", "process", "-", "--module", str(fail_guest)],
+        input=b'{"a":1}\n', capture_output=True, cwd=tmp_path, timeout=120,
+    )
+    assert result.returncode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stdin-2.failures.ndjson", "stdin.failures.ndjson"]
 
 
 def test_param_values_are_json_or_strings(tmp_path: Path) -> None:

@@ -53,6 +53,21 @@ def test_deep_nesting() -> None:
     assert "nested deeper than 2 levels" in str(records(wide, max_depth=2)[0].error)
 
 
+def test_blank_lines_are_neither_documents_nor_errors() -> None:
+    """Whitespace-only lines are skipped (and counted by the run), as JSON Lines readers do."""
+    for line in (b"\n", b"   \t \r\n", b"\r\n", b" "):
+        (record,) = records(line)
+        assert record.blank and record.document is None and record.error is None
+    (record,) = records(b"\x0c\n")  # a form feed is not JSON whitespace
+    assert "invalid JSON" in str(record.error)
+
+
+def test_a_byte_order_mark_is_accepted_before_line_1_only() -> None:
+    first, second = records(b'\xef\xbb\xbf{"a":1}\n\xef\xbb\xbf{"b":2}\n')
+    assert first.document == {"a": 1}
+    assert second.document is None and "invalid JSON" in str(second.error)
+
+
 @pytest.mark.parametrize(
     "line,problem",
     [
@@ -61,7 +76,6 @@ def test_deep_nesting() -> None:
         (b"42\n", "found a number"),
         (b"null\n", "found null"),
         (b"\"text\"\n", "found a string"),
-        (b"   \t \r\n", "blank line"),
         (b"{\"a\":1}{\"b\":2}\n", "invalid JSON"),
         (b"\x00\n", "invalid JSON"),
     ],
