@@ -681,6 +681,7 @@ def _reopen_closed_standard_streams() -> frozenset[int]:
         if null != fd:
             os.dup2(null, fd)
             os.close(null)
+        os.set_inheritable(fd, True)  # os.open's descriptors are not: child processes need it
     if 2 in closed or sys.stderr is None:
         sys.stderr = open(2, "w", closefd=False)
     if 1 in closed or sys.stdout is None:
