@@ -447,3 +447,46 @@ def test_reader_keeps_memory_bounded_and_hands_on_blocks_before_the_end() -> Non
     assert stream.raw.offset <= 4 * 1024 * 1024 + 65536 * 2, f"read {stream.raw.offset:,} bytes for one block"
     kind, first, block, count, _ = next(blocks)
     assert (first, count) == (513, 512)
+
+
+def test_a_processed_document_too_deep_to_write_is_an_output_error_not_an_input_error() -> None:
+    import io
+
+    from ingesthost import Pipeline
+    from ingesthost.ndjson import read_records
+    from ingesthost.runner import run
+
+    deep: object = 1
+    for _ in range(99):  # the most a pipeline file may nest a value; 160 path levels above it
+        deep = [deep]
+    definition = {"processors": [{"set": {"field": ".".join(["f"] * 160), "value": deep}}]}
+    out, failures = io.BytesIO(), io.BytesIO()
+    with Pipeline.from_definition(definition) as pipeline:
+        summary = run(pipeline, read_records(io.BytesIO(b'{"n":1}\n'), "in"), out, failures, source="in")
+    (failure,) = [json.loads(line) for line in failures.getvalue().splitlines()]
+    assert summary.failed == 1 and out.getvalue() == b""
+    assert failure["error"]["type"] == "output_error"
+    assert "cannot be written as JSON" in failure["error"]["message"]
+    assert failure["document"] == {"n": 1}
+
+
+@pytest.fixture(scope="module")
+def looping_guest(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import wasmer
+
+    path = tmp_path_factory.mktemp("guests") / "hostile_loop.wasm"
+    path.write_bytes(wasmer.wat2wasm((ROOT / "tests" / "wat" / "hostile_loop.wat").read_text()))
+    return path
+
+
+def test_a_worker_given_up_stops_the_run_part_way_with_a_summary(work: Path, looping_guest: Path) -> None:
+    (work / "h.ndjson").write_bytes(b'{"n":1}\n{"n":2}\n{"n":3,"hang":1}\n{"n":4}\n{"n":5,"hang":1}\n{"n":6}\n')
+    result = run("process", "h.ndjson", "-m", str(looping_guest), "-o", "o.ndjson", "--timeout", "0.2",
+                 "--max-restarts", "0", "--batch-size", "1", cwd=work)
+    assert result.returncode == 3, result.stderr
+    text, through = stop_report(result.stderr)
+    assert "gave up after 0 worker restarts" in text
+    written, failed = whole_lines(work / "o.ndjson"), whole_lines(work / "o.failures.ndjson")
+    # The run gave up on line 3 (its restart was one too many): lines 1-2 are accounted for.
+    assert through == 2 and [d["n"] for d in written] == [1, 2] and failed == []
+    assert "read 2, written 2" in summary_of(result.stderr)
