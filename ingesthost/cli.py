@@ -2,7 +2,12 @@
 
 Exit status: 0 when every document was written or dropped on purpose, 1 when
 at least one document failed (it is in the failure output), 2 when the run
-could not start (bad arguments, pipeline or module refused, unreadable input).
+could not start (bad arguments, pipeline or module refused, unreadable input,
+an output that is an input), 3 when it stopped part-way (a write error such
+as a full disk, a worker given up), 128 + the signal's number when a signal
+stopped it (130 Ctrl-C, 143 SIGTERM, 141 the reader of the output went
+away). After a stop the summary says up to which input line everything is
+accounted for.
 """
 
 from __future__ import annotations
@@ -88,10 +93,17 @@ def build_parser() -> argparse.ArgumentParser:
             "processed documents as NDJSON, in input order.\n\n"
             "Documents a processor fails, and input lines that are not JSON objects, go to the\n"
             "failure output: one JSON record each with the error, the processor type and tag,\n"
-            "the input line number and the original line. A summary goes to stderr.\n\n"
+            "the input line number and the original line. Blank lines are skipped and counted.\n"
+            "A summary goes to stderr, and a progress line while it runs on a terminal.\n\n"
+            "No output may be the input or the other output (compared by the real file); each\n"
+            "output is locked while the run writes it and emptied only once the run starts.\n\n"
             "Exit status: 0 every document was written or dropped on purpose; 1 some documents\n"
             "failed (see the failure output); 2 the run could not start (bad arguments, pipeline\n"
-            "or module refused, unreadable input)."
+            "or module refused, unreadable input, an output that is an input); 3 it stopped\n"
+            "part-way (a write error such as a full disk, a worker given up); 130/143 Ctrl-C or\n"
+            "SIGTERM; 141 the reader of the output went away. After a stop, the outputs hold\n"
+            "whole records only and the summary says up to which input line everything is\n"
+            "accounted for."
         ),
         epilog=(
             "examples:\n"
@@ -116,8 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--failures",
         metavar="FILE",
         help=(
-            "failure NDJSON file (default: OUTPUT's name with .failures.ndjson next to it; "
-            "standard error when the output is standard output)"
+            "failure NDJSON file (default: OUTPUT's name with .failures.ndjson next to it; when the "
+            "output is standard output, a new file INPUT-NAME.failures.ndjson in the current "
+            "directory, created at the first failure and named in the summary)"
         ),
     )
     process.add_argument(
@@ -151,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_confine_option(process)
     _add_isolation_options(process)
-    process.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
+    process.add_argument(
+        "--quiet", "-q", action="store_true", help="no progress line and no summary on stderr (a stopped run still reports)"
+    )
     process.add_argument(
         "--stats", action="store_true", help="print per-processor statistics (count, time, failed...) to stderr at the end"
     )
@@ -258,7 +273,7 @@ def _add_isolation_options(command: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="give up (exit status 2) after N worker restarts (default: no limit; each document "
+        help="stop the run part-way (exit status 3) after N worker restarts (default: no limit; each document "
         "that times out or crashes costs one restart and is never retried)",
     )
 
