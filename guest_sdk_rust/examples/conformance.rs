@@ -3,9 +3,11 @@
 //! `{"i":<index>,"status":<status code>,"value":<JSON text or null>}`.
 //! `value` is the returned JSON text inserted raw (`get_field` with status 0),
 //! the nanoseconds (`now`), the raw version (`abi_version`), else `null`.
-//! Always keeps the document; an unknown op or bad call fails it.
+//! Always keeps the document; a bad call (a missing key, bad hex) fails it.
 //!
-//! Params: `{"calls": [call, ...]}` where a call is one of
+//! Params (checked at load: unknown params, a `calls` that is not an array of
+//! objects, or an unknown `op` are refused): `{"calls": [call, ...]}` where a
+//! call is one of
 //! - `{"op": "get_field", "key": K}`
 //! - `{"op": "put_field", "key": K, "value_json": "<JSON text>"}`
 //! - `{"op": "remove_field", "key": K}`
@@ -17,9 +19,11 @@
 //! UTF-8, passed to the host unchanged.
 
 use elastic_ingest::{
-    abi_version, get_field_bytes, info, log_bytes, params_value, put_field_bytes, remove_field_bytes, try_now, Error,
-    Outcome, Value,
+    abi_version, accept_params, get_field_bytes, info, log_bytes, params_value, put_field_bytes, remove_field_bytes,
+    try_now, Error, Outcome, Value,
 };
+
+const OPS: [&str; 6] = ["get_field", "put_field", "remove_field", "log", "now", "abi_version"];
 
 fn hex_decode(hex: &str) -> Option<Vec<u8>> {
     let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
@@ -39,8 +43,23 @@ fn arg(i: usize, call: &Value, text: &str, hex: &str) -> Result<Vec<u8>, Error> 
     hex_decode(h).ok_or_else(|| format!("call {}: [{}] is not valid hex", i, hex).into())
 }
 
-fn conformance() -> Result<Outcome, Error> {
-    let calls = params_value().get("calls").and_then(Value::as_array).unwrap_or(&[]);
+/// The calls, each an object with a known `op`.
+fn configure() -> Result<&'static [Value], Error> {
+    accept_params(&["calls"])?;
+    let calls = match params_value().get("calls") {
+        None | Some(Value::Null) => &[][..],
+        Some(calls) => calls.as_array().ok_or("param [calls] must be an array")?,
+    };
+    for (i, call) in calls.iter().enumerate() {
+        let op = call.get("op").and_then(Value::as_str).unwrap_or("");
+        if call.as_object().is_none() || !OPS.contains(&op) {
+            return Err(format!("param [calls]: call {}: unknown op [{}]", i, op).into());
+        }
+    }
+    Ok(calls)
+}
+
+fn conformance(calls: &&'static [Value]) -> Result<Outcome, Error> {
     for (i, call) in calls.iter().enumerate() {
         let (status, value) = match call.get("op").and_then(Value::as_str).unwrap_or("") {
             "get_field" => match get_field_bytes(&arg(i, call, "key", "key_hex")?) {
@@ -71,4 +90,4 @@ fn conformance() -> Result<Outcome, Error> {
     Ok(Outcome::Keep)
 }
 
-elastic_ingest::processor!(conformance);
+elastic_ingest::processor!(conformance, configure);

@@ -2,18 +2,30 @@
 //! numbers by numeric value, objects regardless of member order). Documents
 //! without the field are kept.
 //!
-//! Params:
+//! Params (checked at load; unknown ones are refused):
 //! - `field` (string, default `"log.level"`): the field to test.
 //! - `equals` (any JSON value, required): the value that drops the document.
 
-use elastic_ingest::{get_value, param_str, params_value, Error, Outcome};
+use elastic_ingest::{accept_params, get_value, param_str, params_value, Error, Outcome, Value};
 
-fn drop_when() -> Result<Outcome, Error> {
-    let expected = params_value().get("equals").ok_or("param [equals] is required")?;
-    match get_value(param_str("field", "log.level")?)? {
-        Some(value) if &value == expected => Ok(Outcome::Drop),
+struct Config {
+    field: &'static str,
+    equals: &'static Value,
+}
+
+fn configure() -> Result<Config, Error> {
+    accept_params(&["field", "equals"])?;
+    Ok(Config {
+        field: param_str("field", "log.level")?,
+        equals: params_value().get("equals").ok_or("param [equals] is required")?,
+    })
+}
+
+fn drop_when(config: &Config) -> Result<Outcome, Error> {
+    match get_value(config.field)? {
+        Some(value) if &value == config.equals => Ok(Outcome::Drop),
         _ => Ok(Outcome::Keep),
     }
 }
 
-elastic_ingest::processor!(drop_when);
+elastic_ingest::processor!(drop_when, configure);

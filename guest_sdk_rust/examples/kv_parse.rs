@@ -10,14 +10,14 @@
 //! call; nothing is written when there are no pairs. With an empty
 //! `target_field` each pair is put at the top level instead.
 //!
-//! Params:
+//! Params (checked at load; unknown ones are refused):
 //! - `field` (string, default `"message"`): the field to parse.
 //! - `target_field` (string, default `"kv"`): where to put the pairs.
 //! - `ignore_missing` (boolean, default `false`): keep documents without
 //!   `field` instead of failing with `field [x] not present`.
 
 use elastic_ingest::json::write_escaped;
-use elastic_ingest::{get_value, param_bool, param_str, put_field, put_str, Error, Outcome, Value};
+use elastic_ingest::{accept_params, get_value, param_bool, param_str, put_field, put_str, Error, Outcome, Value};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -90,13 +90,27 @@ fn parse_pairs(text: &str) -> Vec<(&str, Cow<'_, str>)> {
     pairs
 }
 
-fn kv_parse() -> Result<Outcome, Error> {
-    let field = param_str("field", "message")?;
-    let target = param_str("target_field", "kv")?;
+struct Config {
+    field: &'static str,
+    target: &'static str,
+    ignore_missing: bool,
+}
+
+fn configure() -> Result<Config, Error> {
+    accept_params(&["field", "target_field", "ignore_missing"])?;
+    Ok(Config {
+        field: param_str("field", "message")?,
+        target: param_str("target_field", "kv")?,
+        ignore_missing: param_bool("ignore_missing", false)?,
+    })
+}
+
+fn kv_parse(config: &Config) -> Result<Outcome, Error> {
+    let (field, target) = (config.field, config.target);
     let text = match get_value(field)? {
         Some(Value::String(s)) => s,
         Some(_) => return Err(format!("field [{}] is not a string", field).into()),
-        None if param_bool("ignore_missing", false)? => return Ok(Outcome::Keep),
+        None if config.ignore_missing => return Ok(Outcome::Keep),
         None => return Err(format!("field [{}] not present", field).into()),
     };
     let pairs = parse_pairs(&text);
@@ -118,4 +132,4 @@ fn kv_parse() -> Result<Outcome, Error> {
     Ok(Outcome::Keep)
 }
 
-elastic_ingest::processor!(kv_parse);
+elastic_ingest::processor!(kv_parse, configure);

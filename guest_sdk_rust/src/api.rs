@@ -227,6 +227,31 @@ pub fn param_bool(name: &str, default: bool) -> Result<bool, Error> {
     }
 }
 
+/// Refuses params the processor does not know: an error naming the first
+/// param whose name is not in `names`, e.g.
+/// `unknown param [feild]; this processor accepts [field], [target_field]`.
+/// Call it from the processor's configure function (see
+/// [`processor!`](crate::processor)) so that a typo fails the pipeline at load.
+pub fn accept_params(names: &[&str]) -> Result<(), Error> {
+    let members = params_value().as_object().unwrap_or(&[]);
+    let unknown = match members.iter().find(|(name, _)| !names.contains(&name.as_str())) {
+        Some((name, _)) => name,
+        None => return Ok(()),
+    };
+    let mut message = format!("unknown param [{}]; this processor ", unknown);
+    if names.is_empty() {
+        message.push_str("takes no params");
+    } else {
+        message.push_str("accepts ");
+        for (i, name) in names.iter().enumerate() {
+            message.push_str(if i == 0 { "[" } else { ", [" });
+            message.push_str(name);
+            message.push(']');
+        }
+    }
+    Err(Error::with_status(Status::InvalidArgument, message))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,6 +272,12 @@ mod tests {
         assert_eq!(param_bool("flag", false), Ok(true));
         assert_eq!(param_bool("missing", false), Ok(false));
         assert!(param_bool("field", false).is_err());
+        assert_eq!(accept_params(&["n", "flag", "field"]), Ok(()));
+        assert_eq!(accept_params(&["n", "flag", "field", "more"]), Ok(()));
+        let unknown = accept_params(&["field", "flag"]).unwrap_err();
+        assert_eq!(unknown.message(), "unknown param [n]; this processor accepts [field], [flag]");
+        assert_eq!(unknown.status(), Status::InvalidArgument);
+        assert_eq!(accept_params(&[]).unwrap_err().message(), "unknown param [field]; this processor takes no params");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use crate::api;
 use crate::json::{self, Value};
 use crate::types::{Error, LogLevel, Outcome, Status};
 use std::alloc::{alloc, dealloc, Layout};
-#[cfg(target_arch = "wasm32")]
+use std::any::Any;
 use std::cell::Cell;
 
 /// `malloc(size) -> ptr`: `size` bytes aligned to 1 (a zero size allocates
@@ -83,6 +83,69 @@ pub fn configure(ptr: i32, len: i32) -> i32 {
     }
 }
 
+thread_local! {
+    // What the processor's configure function returned (leaked: it lives as
+    // long as the instance). wasm32-unknown-unknown is single-threaded.
+    static CONFIG: Cell<Option<&'static dyn Any>> = const { Cell::new(None) };
+}
+
+/// The configuration stored by [`configure_with`], if it is a `C`.
+fn stored_config<C: 'static>() -> Option<&'static C> {
+    CONFIG.with(|c| c.get()).and_then(|any| any.downcast_ref::<C>())
+}
+
+/// Runs the processor's configure function on the stored params and keeps
+/// its result for [`process_with`]; logs its error at Error level.
+fn run_configure<C: 'static, F: FnOnce() -> Result<C, Error>>(f: F) -> Result<&'static C, Error> {
+    match f() {
+        Ok(config) => {
+            let config: &'static C = Box::leak(Box::new(config));
+            CONFIG.with(|c| c.set(Some(config)));
+            Ok(config)
+        }
+        Err(e) => {
+            api::error(&e.to_string());
+            Err(e)
+        }
+    }
+}
+
+/// `configure(ptr, len) -> status` of `processor!(process, configure)`: as
+/// [`configure`], then runs the processor's configure function once. Its
+/// `Err(e)` logs `e` at Error level and returns `e`'s status code (never 0),
+/// so the host refuses the pipeline at load with `e`'s message.
+pub fn configure_with<C: 'static, F: FnOnce() -> Result<C, Error>>(ptr: i32, len: i32, f: F) -> i32 {
+    let status = configure(ptr, len);
+    if status != Status::Ok.code() {
+        return status;
+    }
+    match run_configure(f) {
+        Ok(_) => Status::Ok.code(),
+        Err(e) => e.process_code(),
+    }
+}
+
+/// `process() -> i32` of `processor!(process, configure)`: as [`process`],
+/// with what the configure function returned. Should `configure` never have
+/// run (a host that does not call it), it runs first, on the params `{}`; its
+/// error then fails the document.
+pub fn process_with<C, P, F>(process_fn: P, configure_fn: F) -> i32
+where
+    C: 'static,
+    P: FnOnce(&C) -> Result<Outcome, Error>,
+    F: FnOnce() -> Result<C, Error>,
+{
+    init();
+    let config = match stored_config::<C>() {
+        Some(config) => config,
+        None => match run_configure(configure_fn) {
+            Ok(config) => config,
+            Err(e) => return e.process_code(),
+        },
+    };
+    process(|| process_fn(config))
+}
+
 fn validate_params(bytes: Vec<u8>) -> Result<(String, Value), String> {
     let text = String::from_utf8(bytes).map_err(|e| format!("configure: params are not valid UTF-8: {}", e))?;
     let value = json::parse(&text).map_err(|e| format!("configure: params are not valid JSON: {}", e))?;
@@ -126,6 +189,26 @@ mod tests {
         assert_eq!(process(|| Ok(Outcome::Drop)), 4);
         assert_eq!(process(|| Err("boom".into())), 1);
         assert_eq!(process(|| Err(Error::with_status(Status::InvalidArgument, "bad"))), 2);
+    }
+
+    #[test]
+    fn configure_runs_once_and_process_gets_its_result() {
+        // thread_local: this test thread has its own CONFIG slot.
+        // Natively `ptr` 0 stands for an empty buffer: params are not JSON.
+        assert_eq!(configure_with(0, 0, || -> Result<u32, Error> { panic!("not reached") }), 2);
+        let runs = Cell::new(0);
+        let configure_fn = || -> Result<u32, Error> {
+            runs.set(runs.get() + 1);
+            Ok(7)
+        };
+        // Never configured: the first process runs it, the next ones reuse it.
+        assert_eq!(process_with(|n: &u32| Ok(if *n == 7 { Outcome::Drop } else { Outcome::Keep }), configure_fn), 4);
+        assert_eq!(process_with(|_: &u32| Ok(Outcome::Keep), configure_fn), 0);
+        assert_eq!(runs.get(), 1);
+        assert_eq!(process_with(|_: &u32| Err("bad".into()), configure_fn), 1);
+        // Another type is another configuration: its configure error fails the document.
+        let refuse = || -> Result<u8, Error> { Err(Error::with_status(Status::InvalidArgument, "param [x] is wrong")) };
+        assert_eq!(process_with(|_: &u8| Ok(Outcome::Keep), refuse), 2);
     }
 
     #[test]

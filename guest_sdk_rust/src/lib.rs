@@ -27,7 +27,8 @@
 //!   it into a [`json::Value`]; [`put_field`] takes JSON text, [`put_str`]
 //!   escapes a Rust string for you, [`put_value`] serializes a `Value`.
 //! * The pipeline's `params` object is in [`params`] / [`params_value`] /
-//!   [`param`].
+//!   [`param`]. Check it once, at load, with a configure function:
+//!   `processor!(process, configure)` (see [`processor!`]).
 //! * Returning `Err(e)` fails the document with `e`'s message; a panic fails it
 //!   too (its message is logged at Critical level).
 
@@ -39,9 +40,9 @@ pub mod time;
 mod types;
 
 pub use api::{
-    abi_version, critical, debug, error, get_field, get_field_bytes, get_value, info, log, log_bytes, now,
-    param, param_bool, param_str, params, params_value, put_field, put_field_bytes, put_str, put_value,
-    remove_field, remove_field_bytes, try_now, warn,
+    abi_version, accept_params, critical, debug, error, get_field, get_field_bytes, get_value, info, log,
+    log_bytes, now, param, param_bool, param_str, params, params_value, put_field, put_field_bytes, put_str,
+    put_value, remove_field, remove_field_bytes, try_now, warn,
 };
 pub use json::Value;
 pub use time::rfc3339;
@@ -50,7 +51,7 @@ pub use types::{Error, LogLevel, Outcome, Status, ABI_MAJOR, ABI_MINOR, DROP, KE
 /// Implementation details used by [`processor!`]; not a stable API.
 #[doc(hidden)]
 pub mod __dispatch {
-    pub use crate::dispatcher::{configure, malloc, process};
+    pub use crate::dispatcher::{configure, configure_with, malloc, process, process_with};
 }
 
 /// Declares the processor function and generates the module's exports.
@@ -59,6 +60,36 @@ pub mod __dispatch {
 /// when compiling for `wasm32`, the exports `malloc`, `configure`, `process`
 /// and the ABI marker `elastic_ingest_wasm_abi_1_0`. Use it once per module.
 /// On other targets it only type-checks `my_fn` (so `cargo test` builds).
+///
+/// `processor!(my_fn, my_configure)` adds a configure function, run once per
+/// instance when the pipeline loads, after the params are stored:
+/// `fn my_configure() -> Result<C, Error>` checks the params (with
+/// [`accept_params`], [`param_str`], [`param_bool`]...) and returns what the
+/// processor needs, any `'static` type `C`; `fn my_fn(config: &C) -> Result<Outcome, Error>`
+/// then gets it for every document. An `Err` from `my_configure` makes the
+/// `configure` export fail, so the host refuses the pipeline at load, before
+/// any document, with the error's message (`param [field] must be a string,
+/// not number`).
+///
+/// ```
+/// use elastic_ingest::{accept_params, param_str, put_str, Error, Outcome};
+///
+/// struct Config {
+///     field: &'static str,
+/// }
+///
+/// fn configure() -> Result<Config, Error> {
+///     accept_params(&["field"])?;
+///     Ok(Config { field: param_str("field", "greeting")? })
+/// }
+///
+/// fn process(config: &Config) -> Result<Outcome, Error> {
+///     put_str(config.field, "hello")?;
+///     Ok(Outcome::Keep)
+/// }
+///
+/// elastic_ingest::processor!(process, configure);
+/// ```
 #[macro_export]
 macro_rules! processor {
     ($process:path $(,)?) => {
@@ -68,6 +99,22 @@ macro_rules! processor {
         #[used]
         static __ELASTIC_INGEST_PROCESSOR: fn() -> ::core::result::Result<$crate::Outcome, $crate::Error> = $process;
 
+        $crate::processor!(@exports
+            configure(ptr, len) => $crate::__dispatch::configure(ptr, len),
+            process() => $crate::__dispatch::process($process)
+        );
+    };
+    ($process:path, $configure:path $(,)?) => {
+        #[cfg(not(target_arch = "wasm32"))]
+        #[used]
+        static __ELASTIC_INGEST_PROCESSOR: fn() -> i32 = || $crate::__dispatch::process_with($process, $configure);
+
+        $crate::processor!(@exports
+            configure(ptr, len) => $crate::__dispatch::configure_with(ptr, len, $configure),
+            process() => $crate::__dispatch::process_with($process, $configure)
+        );
+    };
+    (@exports configure($ptr:ident, $len:ident) => $configure:expr, process() => $process:expr) => {
         #[cfg(target_arch = "wasm32")]
         const _: () = {
             #[export_name = "malloc"]
@@ -76,13 +123,13 @@ macro_rules! processor {
             }
 
             #[export_name = "configure"]
-            pub extern "C" fn __elastic_ingest_configure(ptr: i32, len: i32) -> i32 {
-                $crate::__dispatch::configure(ptr, len)
+            pub extern "C" fn __elastic_ingest_configure($ptr: i32, $len: i32) -> i32 {
+                $configure
             }
 
             #[export_name = "process"]
             pub extern "C" fn __elastic_ingest_process() -> i32 {
-                $crate::__dispatch::process($process)
+                $process
             }
 
             #[export_name = "elastic_ingest_wasm_abi_1_0"]
