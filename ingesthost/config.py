@@ -12,6 +12,8 @@ name the file, the processor's position and tag, and the problem.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Any, Callable
 
@@ -21,7 +23,7 @@ import yaml
 from .document import json_type_phrase
 from .engine import COMPILERS
 from .errors import IngestHostError, PipelineConfigError
-from .guest import encode_params
+from .guest import encode_params, read_module_bytes
 from .loader import DEFAULT_MAX_MEMORY, ModuleLoader
 from .wasi import WasiGrant
 from .wasm_binary import parse_size
@@ -37,22 +39,22 @@ PIPELINE_KEYS = {"description", "processors", "on_failure", "compiler", "max_mem
 PIPELINE_FILE_SUFFIXES = ("", ".yml", ".yaml", ".json")
 #: How deep ``on_failure`` handlers may nest (deeper is refused; it also catches YAML self-references).
 MAX_ON_FAILURE_DEPTH = 100
+#: Largest pipeline file (bytes), nested ones included: a larger one is refused
+#: before parsing, and no more than this plus one byte is ever read.
+MAX_PIPELINE_FILE_BYTES = 16 * 1024 * 1024
 
 
 def read_definition(path: str | Path) -> dict[str, Any]:
     """Parse a pipeline file (``.json``, ``.yml``/``.yaml``; other names are tried as YAML,
-    which also reads JSON)."""
+    which also reads JSON). It must be a regular file or a pipe of at most
+    :data:`MAX_PIPELINE_FILE_BYTES`; anything else (``/dev/zero``, a directory,
+    a larger file) is refused before parsing, naming the file."""
     path = Path(path)
+    data = _read_pipeline_bytes(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PipelineConfigError("pipeline file not found", source=str(path)) from None
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise PipelineConfigError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", source=str(path)) from None
-    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
-        raise PipelineConfigError(
-            f"cannot read pipeline file: {getattr(exc, 'strerror', None) or exc}", source=str(path)
-        ) from None
     try:
         if path.suffix.lower() == ".json":
             definition = json.loads(text)
@@ -77,6 +79,216 @@ def read_definition(path: str | Path) -> dict[str, Any]:
     return definition
 
 
+def _read_pipeline_bytes(path: Path) -> bytes:
+    """The bytes of a pipeline file: a regular file or a pipe, at most
+    :data:`MAX_PIPELINE_FILE_BYTES` (reading at most one byte more), so that
+    ``-p /dev/zero`` or a huge file is a clear error instead of a full memory."""
+    source = str(path)
+    limit = MAX_PIPELINE_FILE_BYTES
+    too_large = f"larger than the {limit // (1024 * 1024)} MiB limit of pipeline files"
+    try:
+        info = os.stat(path)
+        kind = _not_a_file(info.st_mode)
+        if kind is not None:  # refused before opening: opening a device can have effects
+            raise PipelineConfigError(f"not a pipeline file: {kind}", source=source)
+        if stat.S_ISREG(info.st_mode) and info.st_size > limit:
+            raise PipelineConfigError(f"{too_large} ({info.st_size:,} bytes)", source=source)
+        with open(path, "rb") as stream:
+            kind = _not_a_file(os.fstat(stream.fileno()).st_mode)  # replaced since the stat
+            if kind is not None:
+                raise PipelineConfigError(f"not a pipeline file: {kind}", source=source)
+            data = stream.read(limit + 1)
+    except FileNotFoundError:
+        raise PipelineConfigError("pipeline file not found", source=source) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        raise PipelineConfigError(
+            f"cannot read pipeline file: {getattr(exc, 'strerror', None) or exc}", source=source
+        ) from None
+    if len(data) > limit:
+        raise PipelineConfigError(f"{too_large} (more than {limit:,} bytes)", source=source)
+    return data
+
+
+def _not_a_file(mode: int) -> str | None:
+    """Why a path cannot be a pipeline file (None: a regular file or a pipe, readable)."""
+    if stat.S_ISREG(mode) or stat.S_ISFIFO(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "it is a directory"
+    return f"it is {_file_kind(mode)}, not a regular file"
+
+
+def _file_kind(mode: int) -> str:
+    """What a file is, for messages: ``a directory``, ``a character device``..."""
+    for test, name in (
+        (stat.S_ISREG, "a regular file"),
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a pipe"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return name
+    return "a special file"
+
+
+class PipelineSnapshot:
+    """Everything building a pipeline reads from disk, read once.
+
+    Every file access of :class:`PipelineBuilder` (and of ``Pipeline.from_*``)
+    goes through one of these: the parsed pipeline files (nested ones
+    included), which names of nested pipelines exist, resolved paths (for
+    ``confine_to``, module and WASI directory paths) and the bytes of every
+    module (after gzip decoding: wasm or a compiled artifact). Three modes:
+
+    * live (``PipelineSnapshot()``): answers from disk, remembers nothing;
+    * taking (``PipelineSnapshot(taking=True)``): answers from disk and
+      remembers every answer; the builder then checks everything but creates
+      no wasm processor (no compiling, no guest code: safe in a parent
+      process), see ``ingesthost.pipeline.take_snapshot``;
+    * frozen (:meth:`frozen`, or any snapshot after pickling): answers only
+      from what was remembered, never from disk. A worker process builds
+      from one, so a pipeline or module edited, broken or deleted while a
+      job runs changes nothing in it, replacement workers included.
+
+    WASI preopen directories are remembered as resolved paths only: their
+    contents are the guest's to read at run time.
+    """
+
+    def __init__(self, *, taking: bool = False) -> None:
+        self._answers: dict[tuple[str, str], Any] | None = {} if taking else None
+        self._frozen = False
+
+    @property
+    def taking(self) -> bool:
+        """Whether this snapshot is being taken (and processors are only planned)."""
+        return self._answers is not None and not self._frozen
+
+    def frozen(self) -> "PipelineSnapshot":
+        """A snapshot that answers only from what this one remembered."""
+        if self._answers is None:
+            raise ValueError("a live PipelineSnapshot remembers nothing: create it with taking=True")
+        snapshot = PipelineSnapshot()
+        snapshot._answers, snapshot._frozen = self._answers, True
+        return snapshot
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"answers": self._answers}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._answers = state["answers"]
+        self._frozen = self._answers is not None  # once sent elsewhere, never read the disk again
+
+    @property
+    def entries(self) -> int:
+        """How many answers the snapshot holds."""
+        return len(self._answers or ())
+
+    @property
+    def module_bytes_total(self) -> int:
+        """How many bytes of module the snapshot holds."""
+        return sum(len(v) for (op, _), v in (self._answers or {}).items() if op == "module_bytes")
+
+    def _ask(self, op: str, path: Path, compute: Callable[[], Any]) -> Any:
+        answers = self._answers
+        if answers is None:
+            return compute()
+        key = (op, str(path))
+        if self._frozen:
+            try:
+                return answers[key]
+            except KeyError:
+                raise PipelineConfigError(
+                    "not part of the pipeline snapshot taken when the run started", source=str(path)
+                ) from None
+        if key not in answers:
+            answers[key] = compute()
+        return answers[key]
+
+    # -- what the builder asks ---------------------------------------------
+
+    def definition(self, path: Path) -> dict[str, Any]:
+        """The parsed pipeline file (see :func:`read_definition`)."""
+        return self._ask("definition", path, lambda: read_definition(path))
+
+    def resolve(self, path: Path) -> Path:
+        """``path.resolve()``: symlinks followed, made absolute."""
+        return self._ask("resolve", path, path.resolve)
+
+    def root_file(self, path: Path) -> Path | None:
+        """The resolved path of the pipeline's own file (for cycle checks), None
+        when ``path`` is no file (a module's name, a pipeline from a dict)."""
+
+        def find() -> Path | None:
+            try:
+                return path.resolve() if path.is_file() else None
+            except (OSError, ValueError, RuntimeError):
+                return None
+
+        return self._ask("root_file", path, find)
+
+    def pipeline_file(self, base_dir: Path, name: str) -> Path | None:
+        """The file a ``pipeline`` processor's ``name`` means: ``name`` itself,
+        else with ``.yml``, ``.yaml`` or ``.json``; a directory never counts
+        (``common`` next to ``common.yml``) but a device does, so that reading
+        it says what it is. None: none exists."""
+
+        def find() -> Path | None:
+            for suffix in PIPELINE_FILE_SUFFIXES:
+                candidate = base_dir / (name + suffix)
+                if candidate.exists() and not candidate.is_dir():
+                    return candidate
+            return None
+
+        return self._ask("pipeline_file", base_dir / name, find)
+
+    def module_file(self, path: Path) -> tuple[Path, str | None]:
+        """(resolved path, None) for a usable module file, else (resolved path,
+        what is wrong with it: missing, a directory, not a regular file, empty)."""
+        return self._ask("module_file", path, lambda: _check_module_file(path))
+
+    def module_bytes(self, path: Path) -> bytes:
+        """The module's bytes, gzip decoded (raises :class:`ModuleLoadError`)."""
+        return self._ask("module_bytes", path, lambda: read_module_bytes(path))
+
+    def directory(self, path: Path) -> tuple[Path, bool]:
+        """(resolved path, whether it is a directory), for WASI preopens."""
+
+        def look() -> tuple[Path, bool]:
+            resolved = path.resolve()
+            return resolved, resolved.is_dir()
+
+        return self._ask("directory", path, look)
+
+
+def _check_module_file(path: Path) -> tuple[Path, str | None]:
+    resolved = path.resolve()
+    try:
+        info = os.stat(resolved)
+    except FileNotFoundError:
+        return resolved, f"module file not found: {resolved}"
+    except OSError as exc:
+        return resolved, f"cannot read module {resolved}: {exc.strerror or exc}"
+    if stat.S_ISDIR(info.st_mode):
+        return resolved, f"module {resolved} is a directory, not a wasm module"
+    if not stat.S_ISREG(info.st_mode):
+        return resolved, f"module {resolved} is not a regular file but {_file_kind(info.st_mode)}"
+    if info.st_size == 0:
+        return resolved, f"module {resolved} is empty: not a wasm module"
+    return resolved, None
+
+
+class _PlannedWasm(Processor):
+    """Stands for a wasm processor while a snapshot is taken: every option was
+    checked and the module read, but nothing compiled or instantiated."""
+
+    type = "wasm"
+
+    def execute(self, document: Any) -> Any:
+        raise RuntimeError("a planned wasm processor does not run: build the pipeline from its snapshot")
+
+
 class PipelineBuilder:
     """Builds processors from a definition, with a location for every error."""
 
@@ -89,6 +301,7 @@ class PipelineBuilder:
         max_memory: int = DEFAULT_MAX_MEMORY,
         pipeline_id: str | None = None,
         confine_to: str | Path | None = None,
+        snapshot: PipelineSnapshot | None = None,
         _nesting: "_Nesting | None" = None,
     ) -> None:
         self.source = source
@@ -102,7 +315,9 @@ class PipelineBuilder:
         self.pipeline_id = pipeline_id
         #: Pipeline-level ``on_failure`` handlers, filled by :meth:`build`.
         self.on_failure: list[Processor] = []
-        self._nesting = _nesting or _Nesting.root(source, confine_to)
+        self._nesting = _nesting or _Nesting.root(source, confine_to, snapshot)
+        #: Where every file this build reads comes from (disk, or a snapshot).
+        self.files = self._nesting.files
         self._handler_depth = 0
         self._factories: dict[str, Callable[[dict[str, Any], str, str | None], Processor]] = {
             "wasm": self._build_wasm,
@@ -118,8 +333,11 @@ class PipelineBuilder:
         """With ``confine_to`` set, refuse a file the pipeline names outside that
         directory (symlinks followed): a pipeline file cannot reach elsewhere."""
         root = self._nesting.confine
-        if root is not None and not path.resolve().is_relative_to(root):
-            raise self.error(f"{what} {path.resolve()} is outside {root}, where this run confines pipelines", where, tag)
+        if root is None:
+            return
+        resolved = self.files.resolve(path)
+        if not resolved.is_relative_to(root):
+            raise self.error(f"{what} {resolved} is outside {root}, where this run confines pipelines", where, tag)
 
     def build(self, definition: dict[str, Any]) -> tuple[list[Processor], str | None]:
         """(processors, description); the pipeline-level handlers go to :attr:`on_failure`.
@@ -249,24 +467,36 @@ class PipelineBuilder:
         if compiler is not None:
             self._check_compiler(compiler, "compiler", where, tag)
         try:
-            path = (self.base_dir / module_path).resolve()
-            found = path.is_file()
-        except (OSError, ValueError) as exc:  # NUL bytes, names too long, loops
+            path, problem = self.files.module_file(self.base_dir / module_path)
+        except (OSError, ValueError, RuntimeError) as exc:  # NUL bytes, names too long, loops
             raise self.error(f"invalid module path {module_path[:200]!r}: {exc}", where, tag) from None
-        if not found:
-            raise self.error(f"module file not found: {path}", where, tag)
+        if problem is not None:
+            raise self.error(problem, where, tag)
         self.check_inside(path, "module", where, tag)
+        max_memory = self.max_memory
+        if "max_memory" in options:
+            max_memory = self._check_size(options["max_memory"], "max_memory", where, tag)
         try:
-            max_memory = self.max_memory
-            if "max_memory" in options:
-                max_memory = self._check_size(options["max_memory"], "max_memory", where, tag)
-            grant = WasiGrant.parse(options["wasi"], self.base_dir) if "wasi" in options else None
-            for _, directory in grant.preopens if grant else ():
-                self.check_inside(Path(directory), "WASI preopen directory", where, tag)
+            grant = (
+                WasiGrant.parse(options["wasi"], self.base_dir, directory=self.files.directory)
+                if "wasi" in options
+                else None
+            )
+        except IngestHostError as exc:  # unlocated: this file, position and tag go in front
+            raise self.error(str(exc), where, tag) from exc
+        for _, directory in grant.preopens if grant else ():
+            # already located: raised as it is (wrapping it repeated the prefix)
+            self.check_inside(Path(directory), "WASI preopen directory", where, tag)
+        try:
+            if self.files.taking:  # a snapshot: read the module, compile and run nothing
+                self.files.module_bytes(path)
+                return _PlannedWasm(tag=tag, description=options.get("description"))
             module = self.loader.load(path, compiler, max_memory, allow_wasi=grant is not None)
             return WasmProcessor(
                 module, params, tag=tag, description=options.get("description"), wasi=grant, timeout=timeout
             )
+        except PipelineConfigError:
+            raise
         except IngestHostError as exc:
             raise self.error(str(exc), where, tag) from exc
 
@@ -344,10 +574,7 @@ class PipelineBuilder:
             )
         description = options.get("description")
         try:
-            path = next(
-                (self.base_dir / (name + s) for s in PIPELINE_FILE_SUFFIXES if (self.base_dir / (name + s)).is_file()),
-                None,
-            )
+            path = self.files.pipeline_file(self.base_dir, name)
         except (OSError, ValueError) as exc:  # a NUL in the name, a name too long for the system...
             raise self.error(f"[name] cannot be used as a file name: {exc}", where, tag) from None
         if path is None:
@@ -359,7 +586,10 @@ class PipelineBuilder:
                 where,
                 tag,
             )
-        resolved = path.resolve()
+        try:
+            resolved = self.files.resolve(path)
+        except (OSError, RuntimeError) as exc:  # a symlink loop
+            raise self.error(f"[name] cannot be used as a file name: {exc}", where, tag) from None
         self.check_inside(resolved, "pipeline file", where, tag)
         nesting = self._nesting
         if resolved in nesting.stack:
@@ -385,10 +615,12 @@ class PipelineBuilder:
             loader=self.loader,
             max_memory=self.max_memory,
             pipeline_id=pipeline_id_for(str(path)),
-            _nesting=_Nesting((*self._nesting.stack, resolved), self._nesting.loaded, self._nesting.confine),
+            _nesting=_Nesting(
+                (*self._nesting.stack, resolved), self._nesting.loaded, self._nesting.confine, self.files
+            ),
         )
         try:
-            processors, description = builder.build(read_definition(path))
+            processors, description = builder.build(self.files.definition(path))
         except PipelineConfigError as exc:
             raise self.error(f"in pipeline [{name}]: {exc}", where, tag) from exc
         finally:
@@ -407,17 +639,29 @@ class _Nesting:
     built (for cycle and depth checks) and the nested pipelines already built
     (a file named twice is loaded once, and its statistics are one)."""
 
-    def __init__(self, stack: tuple[Path, ...], loaded: dict[Path, Any], confine: Path | None = None) -> None:
+    def __init__(
+        self,
+        stack: tuple[Path, ...],
+        loaded: dict[Path, Any],
+        confine: Path | None = None,
+        files: PipelineSnapshot | None = None,
+    ) -> None:
         self.stack = stack
         self.loaded = loaded
         #: Files a pipeline names must lie inside this directory (None: anywhere).
         self.confine = confine
+        #: Where the files come from: disk, or a snapshot (taken, or being taken).
+        self.files = files if files is not None else PipelineSnapshot()
 
     @classmethod
-    def root(cls, source: str | None, confine_to: str | Path | None = None) -> "_Nesting":
+    def root(
+        cls, source: str | None, confine_to: str | Path | None = None, files: PipelineSnapshot | None = None
+    ) -> "_Nesting":
+        files = files if files is not None else PipelineSnapshot()
         stack: tuple[Path, ...] = ()
         if source:
-            path = Path(source)
-            if path.is_file():
-                stack = (path.resolve(),)
-        return cls(stack, {}, Path(confine_to).resolve() if confine_to is not None else None)
+            found = files.root_file(Path(source))
+            if found is not None:
+                stack = (found,)
+        confine = files.resolve(Path(confine_to)) if confine_to is not None else None
+        return cls(stack, {}, confine, files)

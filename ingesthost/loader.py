@@ -2,10 +2,12 @@
 on-disk cache) or load a precompiled artifact.
 
 The cache keeps artifacts in the same format ``ingesthost compile`` writes,
-so every cached entry passes the same checks before wasmer deserializes it;
-a damaged entry is reported, removed and rebuilt, never loaded. Its key is
-the module's SHA-256, the compiler, the engine, the wasmer version and the
-target (triple and CPU features): anything that changes the machine code.
+so every cached entry passes the same checks before wasmer deserializes it,
+and its header's source SHA-256 must be the module's own (an entry copied
+over another's is not trusted); a damaged or mismatched entry is reported,
+removed and rebuilt, never loaded. Its key is the module's SHA-256, the
+compiler, the engine, the wasmer version and the target (triple and CPU
+features): anything that changes the machine code.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import hashlib
 import logging
 import os
 from pathlib import Path
+from typing import Callable
 
 import platformdirs
 import wasmer
@@ -54,18 +57,23 @@ class CompileCache:
         self.rejected = 0
 
     @staticmethod
-    def key(source: bytes, compiler: str, engine: str) -> str:
+    def key(source: bytes, compiler: str, engine: str, *, source_sha256: str | None = None) -> str:
+        """The entry's name; ``source_sha256`` saves hashing ``source`` again."""
         target = artifact.host_triple()
         features = ",".join(sorted(artifact.host_cpu_features()))
-        material = "\n".join(
-            [hashlib.sha256(source).hexdigest(), compiler, engine, wasmer.__version__, target, features]
-        )
+        digest = source_sha256 or hashlib.sha256(source).hexdigest()
+        material = "\n".join([digest, compiler, engine, wasmer.__version__, target, features])
         return hashlib.sha256(material.encode()).hexdigest()
 
     def path_for(self, key: str, engine: str) -> Path:
         return self.directory / f"{key}{artifact.SUFFIXES[engine]}"
 
-    def load(self, key: str, engine_kind: str, headless_store: wasmer.Store) -> wasmer.Module | None:
+    def load(
+        self, key: str, engine_kind: str, headless_store: wasmer.Store, *, source_sha256: str | None = None
+    ) -> wasmer.Module | None:
+        """The cached module, or None (a miss). ``source_sha256``: the SHA-256
+        of the module being loaded; an entry whose header records another
+        source (copied over this entry, or a key collision) is damaged."""
         path = self.path_for(key, engine_kind)
         try:
             data = path.read_bytes()
@@ -79,6 +87,12 @@ class CompileCache:
         try:
             header, payload = artifact.parse_artifact(data, str(path))
             artifact.check_compatible(header, str(path))
+            if source_sha256 is not None and header.source_sha256 != source_sha256:
+                raise artifact.ArtifactError(
+                    str(path),
+                    f"compiled from another module (source SHA-256 {header.source_sha256[:16]}..., "
+                    f"the module being loaded is {source_sha256[:16]}...)",
+                )
             module = wasmer_call(wasmer.Module.deserialize, headless_store, payload)
         except Exception as exc:  # damaged or stale entry: never fatal, never loaded
             logger.warning("compile cache: %s; removing it and compiling again", exc)
@@ -139,12 +153,25 @@ def _mib(size: int) -> str:
 
 
 class ModuleLoader:
-    """Loads guest modules for one pipeline: one compile per (path, compiler, memory cap)."""
+    """Loads guest modules for one pipeline: one compile per (path, compiler, memory cap).
 
-    def __init__(self, engines: EngineSet, cache: CompileCache | None = None) -> None:
+    ``read_bytes(path)`` gives a module's bytes (gzip decoded); by default the
+    file is read, a pipeline snapshot passes its own
+    (:meth:`ingesthost.config.PipelineSnapshot.module_bytes`) so that a worker
+    loads the bytes read when the run started, whatever the disk says now.
+    """
+
+    def __init__(
+        self,
+        engines: EngineSet,
+        cache: CompileCache | None = None,
+        *,
+        read_bytes: Callable[[Path], bytes] | None = None,
+    ) -> None:
         self.engines = engines
         self.cache = cache
-        self._loaded: dict[tuple[Path, str | None, int], GuestModule] = {}
+        self._read_bytes = read_bytes or read_module_bytes
+        self._loaded: dict[tuple[Path, str | None, int, bool], GuestModule] = {}
 
     def load(
         self,
@@ -159,7 +186,8 @@ class ModuleLoader:
         granted ``wasi``); otherwise a module importing WASI is refused.
         """
         path = Path(path)
-        key = (path.resolve(), compiler or self.engines.default_compiler, max_memory, allow_wasi)
+        # absolute, not resolved: the builder passes resolved paths, and a snapshot's are not on disk
+        key = (Path(os.path.abspath(path)), compiler or self.engines.default_compiler, max_memory, allow_wasi)
         module = self._loaded.get(key)
         if module is None:
             module = self._loaded[key] = self._load(path, compiler, max_memory, allow_wasi)
@@ -168,7 +196,7 @@ class ModuleLoader:
 
     def _load(self, path: Path, compiler: str | None, max_memory: int, allow_wasi: bool) -> GuestModule:
         name = str(path)
-        data = read_module_bytes(path)
+        data = self._read_bytes(path)
         if artifact.is_artifact(data):
             guest = load_artifact(data, name, self.engines, allow_wasi=allow_wasi)
             check_artifact_memory(guest, max_memory)
@@ -180,10 +208,11 @@ class ModuleLoader:
             return GuestModule.from_compiled(
                 name, compile_module(data, engine, name), engine, origin="compiled", allow_wasi=allow_wasi
             )
-        key = CompileCache.key(data, engine.compiler, engine.kind)
+        digest = hashlib.sha256(data).hexdigest()
+        key = CompileCache.key(data, engine.compiler, engine.kind, source_sha256=digest)
         # A cached universal artifact deserializes into the compiling engine's own
         # store: the module then instantiates there like a freshly compiled one.
-        cached = self.cache.load(key, engine.kind, engine.store)
+        cached = self.cache.load(key, engine.kind, engine.store, source_sha256=digest)
         if cached is not None:
             return GuestModule.from_compiled(name, cached, engine, origin="cache", allow_wasi=allow_wasi)
         module = compile_module(data, engine, name)

@@ -15,6 +15,7 @@ import orjson
 
 from .document import MAX_DEPTH, json_type_phrase, nesting_depth
 from .errors import InputError
+from .jsonnumbers import line_number_problem, text_number_problem
 
 
 class Record:
@@ -128,6 +129,10 @@ def read_records(
                 ),
             )
             continue
+        problem = line_number_problem(raw)  # an integer beyond 64 bits, which orjson read as a float
+        if problem is not None:
+            yield Record(number, raw, error=InputError(problem, source=source, line=number))
+            continue
         yield Record(number, raw, doc)
 
 
@@ -156,7 +161,7 @@ def _json_problem(line: bytes, exc: orjson.JSONDecodeError) -> str:
         line.decode("utf-8")
     except UnicodeDecodeError as bad:
         return f"not valid UTF-8 (byte {bad.start})"
-    return f"invalid JSON: {exc.msg} (column {exc.colno})"
+    return text_number_problem(line) or f"invalid JSON: {exc.msg} (column {exc.colno})"
 
 
 def dumps_line(doc: Any) -> bytes:

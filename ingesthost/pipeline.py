@@ -18,10 +18,11 @@ from typing import Any, Iterable, Iterator, Literal
 
 import orjson
 
-from .config import PipelineBuilder, read_definition
+from .config import PipelineBuilder, PipelineSnapshot
 from .document import IngestDocument
 from .engine import DEFAULT_COMPILER, EngineSet
 from .errors import InputError, ProcessorError
+from .jsonnumbers import has_non_finite_float, number_problem
 from .loader import DEFAULT_MAX_MEMORY, CompileCache, ModuleLoader
 from .processors import Processor
 from .processors.compound import CompoundProcessor
@@ -32,11 +33,20 @@ from .stats import ProcessorStats, pipeline_stats
 @dataclasses.dataclass(frozen=True)
 class DocumentResult:
     """The outcome of one document in a batch: ``status`` is ``"ok"``,
-    ``"dropped"`` or ``"failed"``; ``document`` is set when ok, ``error`` when failed."""
+    ``"dropped"`` or ``"failed"``; ``document`` is set when ok, ``error`` when failed.
+
+    ``error`` is a :class:`ProcessorError` when a processor failed the
+    document (``tag``, ``processor_type``, ``reason``, ``kind``), or an
+    :class:`InputError` when the item was no usable document: not a dict, not
+    JSON-serialisable, or holding a number JSON cannot carry (see
+    :mod:`ingesthost.jsonnumbers`). Its ``source`` names the item's position
+    in the batch, ``docs[2]``, and its ``problem`` says what is wrong. Both are
+    :class:`~ingesthost.errors.IngestHostError`; ``str(error)`` is the whole message.
+    """
 
     status: Literal["ok", "dropped", "failed"]
     document: dict[str, Any] | None = None
-    error: ProcessorError | None = None
+    error: ProcessorError | InputError | None = None
 
 
 class Pipeline:
@@ -86,6 +96,7 @@ class Pipeline:
         cache: CompileCache | None | bool = True,
         max_memory: int = DEFAULT_MAX_MEMORY,
         confine_to: str | Path | None = None,
+        snapshot: PipelineSnapshot | None = None,
     ) -> "Pipeline":
         """Load a JSON or YAML pipeline file; module paths are relative to the file.
 
@@ -96,9 +107,13 @@ class Pipeline:
         ``max_memory`` (bytes) caps each guest instance's memory unless the
         file sets its own. ``confine_to``: every module, nested pipeline and
         WASI directory the file names must lie inside this directory.
+        ``snapshot``: build from a :func:`take_snapshot` of the same call
+        instead of the disk (pipeline files larger than
+        :data:`~ingesthost.config.MAX_PIPELINE_FILE_BYTES` are refused either way).
         """
         path = Path(path)
-        definition = read_definition(path)
+        files = snapshot if snapshot is not None else PipelineSnapshot()
+        definition = files.definition(path)
         return cls.from_definition(
             definition,
             base_dir=path.parent,
@@ -107,6 +122,7 @@ class Pipeline:
             cache=cache,
             max_memory=max_memory,
             confine_to=confine_to,
+            snapshot=files,
         )
 
     @classmethod
@@ -120,9 +136,12 @@ class Pipeline:
         cache: CompileCache | None | bool = True,
         max_memory: int = DEFAULT_MAX_MEMORY,
         confine_to: str | Path | None = None,
+        snapshot: PipelineSnapshot | None = None,
     ) -> "Pipeline":
-        """Build from an already-parsed definition (the shape of a pipeline file)."""
-        loader = ModuleLoader(EngineSet(compiler), _compile_cache(cache))
+        """Build from an already-parsed definition (the shape of a pipeline file);
+        ``snapshot`` as in :meth:`from_file` (for nested pipelines and modules)."""
+        files = snapshot if snapshot is not None else PipelineSnapshot()
+        loader = ModuleLoader(EngineSet(compiler), _compile_cache(cache), read_bytes=files.module_bytes)
         pipeline_id = pipeline_id_for(source)
         builder = PipelineBuilder(
             source=source,
@@ -131,6 +150,7 @@ class Pipeline:
             max_memory=max_memory,
             pipeline_id=pipeline_id,
             confine_to=confine_to,
+            snapshot=files,
         )
         processors, description = builder.build(definition)
         return cls(processors, description=description, source=source, on_failure=builder.on_failure, id=pipeline_id)
@@ -145,10 +165,13 @@ class Pipeline:
         compiler: str = DEFAULT_COMPILER,
         cache: CompileCache | None | bool = True,
         max_memory: int = DEFAULT_MAX_MEMORY,
+        snapshot: PipelineSnapshot | None = None,
     ) -> "Pipeline":
         """A one-processor pipeline running ``module`` (a ``.wasm``, ``.wasm.gz`` or
-        compiled artifact; the CLI's ``--module`` shortcut)."""
-        options: dict[str, Any] = {"module": str(Path(module).resolve()), "params": params or {}}
+        compiled artifact; the CLI's ``--module`` shortcut); ``snapshot`` as in
+        :meth:`from_file`."""
+        files = snapshot if snapshot is not None else PipelineSnapshot()
+        options: dict[str, Any] = {"module": str(files.resolve(Path(module))), "params": params or {}}
         if tag:
             options["tag"] = tag
         return cls.from_definition(
@@ -157,6 +180,7 @@ class Pipeline:
             compiler=compiler,
             cache=cache,
             max_memory=max_memory,
+            snapshot=files,
         )
 
     # -- processing --------------------------------------------------------
@@ -174,21 +198,30 @@ class Pipeline:
 
         Returns the processed document, or None when a processor dropped it.
         Raises :class:`ProcessorError` (with ``.tag``) when a processor fails,
-        and :class:`InputError` when ``doc`` is not a JSON object.
+        and :class:`InputError` when ``doc`` is not a JSON object, is not
+        JSON-serialisable or holds a number JSON cannot carry (an integer
+        beyond 64 bits, NaN, an infinity: see :mod:`ingesthost.jsonnumbers`).
         """
-        result = self.execute(IngestDocument(_json_copy(doc)))
+        result = self.execute(IngestDocument(orjson.loads(document_json(doc))))
         return None if result is None else result.source
 
     def process_many(self, docs: Iterable[dict[str, Any]]) -> Iterator[DocumentResult]:
-        """Process documents in order, one :class:`DocumentResult` each; a failed
-        document does not stop the batch."""
-        for doc in docs:
+        """Process documents in order, one :class:`DocumentResult` each. Nothing
+        stops the batch: a failed document, and an item that is no usable
+        document (failed with an :class:`InputError` naming ``docs[i]``),
+        each get their result and the next one runs."""
+        for index, doc in enumerate(docs):
             try:
-                out = self.process(doc)
+                source = orjson.loads(document_json(doc, f"docs[{index}]"))
+            except InputError as exc:
+                yield DocumentResult("failed", error=exc)
+                continue
+            try:
+                result = self.execute(IngestDocument(source))
             except ProcessorError as exc:
                 yield DocumentResult("failed", error=exc)
                 continue
-            yield DocumentResult("dropped") if out is None else DocumentResult("ok", out)
+            yield DocumentResult("dropped") if result is None else DocumentResult("ok", result.source)
 
     def simulate(
         self, docs: Iterable[dict[str, Any] | SimulateDocument], *, verbose: bool = False
@@ -250,11 +283,63 @@ def _compile_cache(cache: CompileCache | None | bool) -> CompileCache | None:
     return cache
 
 
-def _json_copy(doc: Any) -> dict[str, Any]:
-    """A deep copy that also proves ``doc`` is a JSON object, as a guest will see it."""
+def document_json(doc: Any, source: str = "<input>") -> bytes:
+    """``doc`` as JSON text, the way every library document enters a pipeline
+    (in process, or sent to a worker), after the checks: a dict, JSON-serialisable,
+    and numbers JSON can carry (the rule of :mod:`ingesthost.jsonnumbers`, the
+    one NDJSON input follows too). Raises :class:`InputError` with ``source``
+    (e.g. ``docs[3]``) naming the item."""
     if not isinstance(doc, dict):
-        raise InputError(f"a document must be a JSON object (dict), got {type(doc).__name__}")
+        raise InputError(f"a document must be a JSON object (dict), got {type(doc).__name__}", source=source)
     try:
-        return orjson.loads(orjson.dumps(doc))
-    except (TypeError, orjson.JSONEncodeError) as exc:
-        raise InputError(f"document is not JSON-serialisable: {exc}") from None
+        data = orjson.dumps(doc)
+    except TypeError as exc:  # orjson.JSONEncodeError included
+        # "Integer exceeds 64-bit range" names no field: find it
+        problem = number_problem(doc) or f"document is not JSON-serialisable: {exc}"
+        raise InputError(problem, source=source) from None
+    # orjson wrote NaN and infinities as null: only then look (a clean document costs this search)
+    if b"null" in data and has_non_finite_float(doc):
+        raise InputError(number_problem(doc) or "NaN or an infinity is not a JSON number", source=source)
+    return data
+
+
+def take_snapshot(
+    kind: str,
+    *,
+    path: str | Path | None = None,
+    definition: dict[str, Any] | None = None,
+    base_dir: str | Path = ".",
+    params: dict[str, Any] | None = None,
+    tag: str | None = None,
+    compiler: str = DEFAULT_COMPILER,
+    max_memory: int = DEFAULT_MAX_MEMORY,
+    confine_to: str | Path | None = None,
+) -> PipelineSnapshot:
+    """Read, once, everything building a pipeline reads from disk, and check it:
+    the frozen :class:`~ingesthost.config.PipelineSnapshot` that
+    ``Pipeline.from_*(..., snapshot=...)`` then builds from without touching
+    the disk. ``kind`` is ``file`` (``path``), ``definition`` (``definition``,
+    ``base_dir``, ``path`` as the source name) or ``module`` (``path``,
+    ``params``, ``tag``); the other arguments are those of the build.
+
+    Every check of the pipeline runs (its errors are raised here, as a load
+    raises them) except those that need the compiled module: nothing is
+    compiled and no guest code runs, so a parent process can take it and
+    hand it to workers (:class:`ingesthost.workers.IsolatedPipeline` does).
+    """
+    snapshot = PipelineSnapshot(taking=True)
+    common: dict[str, Any] = {"compiler": compiler, "cache": None, "max_memory": max_memory, "snapshot": snapshot}
+    if kind == "file":
+        assert path is not None
+        planned = Pipeline.from_file(path, confine_to=confine_to, **common)
+    elif kind == "definition":
+        assert definition is not None
+        source = None if path is None else str(path)
+        planned = Pipeline.from_definition(definition, base_dir=base_dir, source=source, confine_to=confine_to, **common)
+    elif kind == "module":
+        assert path is not None
+        planned = Pipeline.from_module(path, params, tag=tag, **common)
+    else:
+        raise ValueError(f"no snapshot for pipelines of kind [{kind}]")
+    planned.close()
+    return snapshot.frozen()

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import wasmer
 from wasmer import wasi as wasmer_wasi
@@ -48,8 +48,18 @@ class WasiGrant:
     args: tuple[str, ...] = ()
 
     @classmethod
-    def parse(cls, options: Any, base_dir: Path) -> "WasiGrant":
-        """Validate a ``wasi`` option; host directories must exist."""
+    def parse(
+        cls,
+        options: Any,
+        base_dir: Path,
+        *,
+        directory: Callable[[Path], tuple[Path, bool]] | None = None,
+    ) -> "WasiGrant":
+        """Validate a ``wasi`` option; host directories must exist.
+
+        ``directory(path)`` answers (resolved path, whether it is a directory);
+        by default the disk does (a pipeline snapshot passes its own, so that
+        a worker uses the paths resolved when the run started)."""
         if options is None:
             options = {}
         if not isinstance(options, dict):
@@ -72,16 +82,16 @@ class WasiGrant:
             isinstance(k, str) and isinstance(v, str) for k, v in preopens_option.items()
         ):
             raise WasiGrantError("`wasi.preopens` must map guest paths to host directories (or list directories)")
+        look = directory or _directory_on_disk
         preopens = []
         for guest_path, host_path in preopens_option.items():
             try:
-                directory = (base_dir / host_path).resolve()
-                found = directory.is_dir()
-            except (OSError, ValueError) as exc:  # NUL bytes, names too long, loops
+                resolved, found = look(base_dir / host_path)
+            except (OSError, ValueError, RuntimeError) as exc:  # NUL bytes, names too long, loops
                 raise WasiGrantError(f"`wasi.preopens`: invalid path {host_path[:200]!r}: {exc}") from None
             if not found:
-                raise WasiGrantError(f"`wasi.preopens`: {directory} is not a directory")
-            preopens.append((guest_path, str(directory)))
+                raise WasiGrantError(f"`wasi.preopens`: {resolved} is not a directory")
+            preopens.append((guest_path, str(resolved)))
         return cls(env=tuple(sorted(env.items())), preopens=tuple(preopens), args=tuple(args))
 
     def import_object(self, store: wasmer.Store, module: wasmer.Module, name: str) -> wasmer.ImportObject | None:
@@ -97,3 +107,8 @@ class WasiGrant:
         for guest_path, host_path in self.preopens:
             builder.map_directory(guest_path, host_path)
         return builder.finalize().generate_import_object(store, version)
+
+
+def _directory_on_disk(path: Path) -> tuple[Path, bool]:
+    resolved = path.resolve()
+    return resolved, resolved.is_dir()
