@@ -9,16 +9,38 @@ This module parses that subset once, at load, with a hand-written
 recursive-descent parser, and compiles it into Python closures; nothing is
 ever handed to Python's ``eval``. What it does not support is refused at load
 with the column where it stops (``column 12: unexpected '='; did you mean
-'=='?``), so a pipeline never fails at run time on syntax.
+'=='?``), so a pipeline never fails at run time on syntax. (A parser library
+such as lark was weighed and not taken: it would be a new dependency, and the
+hints, literal ranges, load-time type checks and nesting limit below would
+still be this module's code, on top of mapping its errors back to these.)
+
+Size limits are decided at load too. A chain of one precedence level
+(``a || b || c``, ``a + b - c``, ``ctx.a.b[0].c``) becomes one node evaluated
+by a loop, so an allow-list of 100,000 terms loads in linear time and memory
+and evaluates without touching Python's recursion limit. Nesting
+(parentheses, calls, indexes, list items, ternary branches, unary operators)
+is refused past :data:`MAX_NESTING` levels, which keeps the closures shallow
+enough that whatever loads also evaluates, from however deep a caller.
 
 Run-time rules follow Painless where users can tell the difference:
 
 * ``ctx.missing`` is null; ``ctx.a.b`` when ``ctx.a`` is null is an error
   (a NullPointerException in Painless) unless written ``ctx.a?.b``.
-* ``==`` compares numbers by value (``1 == 1.0``), anything else with Java's
-  ``equals`` (``true != 1``, ``'1' != 1``); null equals only null.
+* ``==`` compares numbers by value after Java's promotion (``1 == 1L``,
+  ``1 == 1.0``), anything else with Java's ``equals`` (``true != 1``,
+  ``'1' != 1``); null equals only null.
 * ``<``, ``<=``, ``>``, ``>=`` need numbers; ``&&``, ``||``, ``!`` and the
   result of the whole condition need booleans (null is an error there).
+* Numbers are Java's. A literal is an ``int`` (``10``, ``0x1F``, octal
+  ``017``), a ``long`` with ``L``, a ``double`` with a point, an exponent or
+  ``d``, a ``float`` with ``f``; one outside its type's range is refused at
+  load (``2147483648`` needs the ``L``, as in Painless). A document's JSON
+  integer is an Integer when it fits 32 bits, a Long when it fits 64 and a
+  BigInteger beyond; a JSON fraction is a Double (Elasticsearch's own
+  mapping). Arithmetic promotes as Painless's dynamic operators do (double >
+  float > long > int): ``int`` results wrap at 32 bits, ``long`` ones at 64,
+  integer ``/`` truncates toward zero and ``%`` keeps the dividend's sign,
+  integer division by zero is an ``arithmetic_exception``; doubles are IEEE.
 
 Errors during evaluation raise :class:`ConditionRuntimeError`, whose
 ``error_type`` names the Java exception Painless would have thrown.
@@ -26,7 +48,7 @@ Errors during evaluation raise :class:`ConditionRuntimeError`, whose
 The grammar (lowest precedence first)::
 
     condition  := ['return'] expression [';']
-    expression := ternary ['?:' expression]                 (elvis: a ?: b)
+    expression := ternary ('?:' ternary)*                   (elvis: a ?: b)
     ternary    := or ['?' expression ':' expression]
     or         := and ('||' and)*
     and        := equality ('&&' equality)*
@@ -34,7 +56,7 @@ The grammar (lowest precedence first)::
     relational := additive (('<' | '<=' | '>' | '>=') additive | 'instanceof' TYPE)*
     additive   := multiplicative (('+' | '-') multiplicative)*
     multiplicative := unary (('*' | '/' | '%') unary)*
-    unary      := ('!' | '-' | '+') unary | postfix
+    unary      := '-' NUMBER | ('!' | '-' | '+') unary | postfix   (-NUMBER is one literal)
     postfix    := primary ( ('.' | '?.') NAME ['(' args ')'] | '[' expression ']' )*
     primary    := 'ctx' | literal | '(' expression ')' | '[' list or map literal ']'
 """
@@ -42,10 +64,11 @@ The grammar (lowest precedence first)::
 from __future__ import annotations
 
 import math
+import operator
 import re
+import struct
 from decimal import Decimal
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 __all__ = [
     "Condition",
@@ -54,6 +77,7 @@ __all__ = [
     "STRING_METHODS",
     "LIST_METHODS",
     "MAP_METHODS",
+    "MAX_NESTING",
 ]
 
 Evaluator = Callable[[dict], Any]
@@ -92,10 +116,18 @@ class ConditionRuntimeError(Exception):
 # -- tokens -----------------------------------------------------------------
 
 _IDENT_RE = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+# Painless's lexer rules: a leading 0 makes an octal int, a point needs digits
+# on both sides, ``L`` goes on integers only.
 _NUMBER_RE = re.compile(
     r"0[xX][0-9a-fA-F]+[lL]?"
-    r"|(?:\d+\.\d*|\d+)(?:[eE][+-]?\d+)?[lLfFdD]?"
+    r"|0[0-7]+[lL]?"
+    r"|(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][+-]?[0-9]+)?|[eE][+-]?[0-9]+)[fFdD]?"
+    r"|(?:0|[1-9][0-9]*)[lLfFdD]?"
 )
+# What may not run on from a number (``09``, ``1.5L``, ``0x1.5``), and the run
+# to quote when it does.
+_NUMBER_TAIL_RE = re.compile(r"[0-9A-Za-z_$]|\.[0-9]")
+_NUMBER_RUN_RE = re.compile(r"[0-9A-Za-z_$.]+")
 # Longest first, so that "==" wins over "=" and "?." over "?".
 _OPERATORS = sorted(
     [
@@ -141,9 +173,14 @@ _HINTS = {
 
 _STATEMENT_KEYWORDS = {"if", "else", "for", "while", "do", "def", "var", "try", "catch", "throw", "break", "continue"}
 
+# Whitespace and complete comments, skipped in one match; an operator in one
+# match too (the alternation is longest first). A long condition is mostly
+# these, and a character-by-character loop made tokenizing the slowest part.
+_SKIP_RE = re.compile(r"(?:\s+|//[^\n]*\n?|/\*.*?\*/)+", re.DOTALL)
+_OPERATOR_RE = re.compile("|".join(re.escape(op) for op in _OPERATORS))
 
-@dataclass(frozen=True)
-class _Token:
+
+class _Token(NamedTuple):
     kind: str  # "ident", "number", "string", "op", "eof"
     text: str
     pos: int
@@ -154,32 +191,27 @@ def _tokenize(source: str) -> list[_Token]:
     tokens: list[_Token] = []
     i, n = 0, len(source)
     while i < n:
+        skip = _SKIP_RE.match(source, i)
+        if skip:
+            i = skip.end()
+            if i == n:
+                break
         ch = source[i]
-        if ch.isspace():
-            i += 1
-            continue
-        if source.startswith("//", i):
-            end = source.find("\n", i)
-            i = n if end < 0 else end + 1
-            continue
-        if source.startswith("/*", i):
-            end = source.find("*/", i + 2)
-            if end < 0:
-                raise ConditionSyntaxError("unterminated comment", source, i)
-            i = end + 2
-            continue
         if ch in "'\"":
             value, end = _read_string(source, i)
             tokens.append(_Token("string", source[i:end], i, value))
             i = end
             continue
-        if ch.isdigit():
+        if "0" <= ch <= "9":
             match = _NUMBER_RE.match(source, i)
             assert match is not None
-            text = match.group()
-            if match.end() < n and (_IDENT_RE.match(source, match.end())):
-                raise ConditionSyntaxError(f"invalid number [{source[i:match.end() + 1]}...]", source, i)
-            tokens.append(_Token("number", text, i, _number_value(text, source, i)))
+            if _NUMBER_TAIL_RE.match(source, match.end()):
+                run = _NUMBER_RUN_RE.match(source, i).group()  # type: ignore[union-attr]
+                octal = run[0] == "0" and run[1:2].isdigit()
+                hint = "; a number starting with 0 is octal (digits 0-7)" if octal else ""
+                raise ConditionSyntaxError(f"invalid number [{run}]{hint}", source, i)
+            # The value waits for the parser, which knows whether a '-' is part of it.
+            tokens.append(_Token("number", match.group(), i))
             i = match.end()
             continue
         match = _IDENT_RE.match(source, i)
@@ -187,13 +219,13 @@ def _tokenize(source: str) -> list[_Token]:
             tokens.append(_Token("ident", match.group(), i))
             i = match.end()
             continue
-        for op in _OPERATORS:
-            if source.startswith(op, i):
-                tokens.append(_Token("op", op, i))
-                i += len(op)
-                break
-        else:
+        if source.startswith("/*", i):
+            raise ConditionSyntaxError("unterminated comment", source, i)
+        match = _OPERATOR_RE.match(source, i)
+        if match is None:
             raise ConditionSyntaxError(f"unexpected character {ch!r}", source, i)
+        tokens.append(_Token("op", match.group(), i))
+        i = match.end()
     tokens.append(_Token("eof", "", n))
     return tokens
 
@@ -202,6 +234,9 @@ def _read_string(source: str, start: int) -> tuple[str, int]:
     """A Painless string literal: ``'...'`` or ``"..."``; the only escapes are a
     backslash before the quote character and a doubled backslash."""
     quote = source[start]
+    end = source.find(quote, start + 1)
+    if end > 0 and "\\" not in source[start + 1 : end]:
+        return source[start + 1 : end], end + 1  # no escapes: the common case, in one step
     out: list[str] = []
     i = start + 1
     while i < len(source):
@@ -222,25 +257,238 @@ def _read_string(source: str, start: int) -> tuple[str, int]:
     raise ConditionSyntaxError("unterminated string", source, start)
 
 
-def _number_value(text: str, source: str, pos: int) -> int | float:
-    body = text
-    if body[-1] in "lLfFdD" and not body.lower().startswith("0x"):
-        suffix = body[-1].lower()
-        body = body[:-1]
-        if suffix in "fd":
-            return float(body)
-    elif body[-1] in "lL":
-        body = body[:-1]
-    if body.lower().startswith("0x"):
-        return int(body, 16)
-    if any(c in body for c in ".eE"):
-        return float(body)
-    return int(body)
+# -- Java numbers ---------------------------------------------------------------
+
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+_LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
+_FLOAT32 = struct.Struct("<f")
+
+
+class _Long(int):
+    """A Java ``long`` whose value may also fit an ``int``.
+
+    A document's integers need no tag (Elasticsearch types them by value), but
+    ``1L`` and the result of long arithmetic stay long whatever their value:
+    ``(1L + 1) * 2147483647`` must not wrap at 32 bits.
+    """
+
+    __slots__ = ()
+
+
+class _Float(float):
+    """A Java ``float`` (``2.5f`` and arithmetic on it), its value rounded to 32 bits."""
+
+    __slots__ = ()
+
+
+def _java_number_type(value: int | float) -> str:
+    """``Integer``, ``Long``, ``BigInteger``, ``Float`` or ``Double``: the boxed
+    class Painless sees, which decides promotion, ``instanceof`` and ``equals``."""
+    if isinstance(value, float):
+        return "Float" if type(value) is _Float else "Double"
+    if type(value) is _Long:
+        return "Long"
+    if _INT_MIN <= value <= _INT_MAX:
+        return "Integer"
+    return "Long" if _LONG_MIN <= value <= _LONG_MAX else "BigInteger"
+
+
+def _wrap_int(value: int) -> int:
+    """Java's ``(int)`` of an integer: its low 32 bits, two's complement
+    (``intValue()`` of a Long or BigInteger too)."""
+    return ((value - _INT_MIN) & 0xFFFFFFFF) + _INT_MIN
+
+
+def _wrap_long(value: int) -> _Long:
+    """Java's ``(long)`` of an integer: its low 64 bits, two's complement."""
+    return _Long(((value - _LONG_MIN) & 0xFFFFFFFFFFFFFFFF) + _LONG_MIN)
+
+
+def _as_double(value: int | float) -> float:
+    """``doubleValue()``: rounds to nearest like Java; a BigInteger past the
+    double range is an infinity, not Python's OverflowError."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def _to_float(value: float) -> _Float:
+    """A double rounded to the nearest float, infinities past the float range."""
+    try:
+        return _Float(_FLOAT32.unpack(_FLOAT32.pack(value))[0])
+    except OverflowError:
+        return _Float(math.copysign(math.inf, value))
+
+
+def _as_float(value: int | float) -> _Float:
+    """``floatValue()``. An integer of more than 53 bits is first cut to 24
+    significant bits (ties to even) so that it is rounded once, as Java does,
+    not through a double."""
+    if isinstance(value, float):
+        return value if type(value) is _Float else _to_float(value)
+    extra = abs(value).bit_length() - 24
+    if extra > 29:
+        magnitude = abs(value)
+        quotient, remainder = divmod(magnitude, 1 << extra)
+        half = 1 << (extra - 1)
+        if remainder > half or (remainder == half and quotient & 1):
+            quotient += 1
+        value = (quotient << extra) * (1 if value > 0 else -1)
+    return _to_float(_as_double(value))
+
+
+def _promoted(a: int | float, b: int | float) -> tuple[str, Any, Any]:
+    """Binary numeric promotion of Painless's dynamic operators: double if
+    either is a Double, else float, else long, else int; a BigInteger counts as
+    neither Long nor Double, so Painless reads it with ``intValue()`` next to an
+    int and ``longValue()`` next to a long (its low bits)."""
+    ta, tb = _java_number_type(a), _java_number_type(b)
+    if ta == "Double" or tb == "Double":
+        return "double", _as_double(a), _as_double(b)
+    if ta == "Float" or tb == "Float":
+        return "float", _as_float(a), _as_float(b)
+    if ta == "Long" or tb == "Long":
+        return "long", _wrap_long(a), _wrap_long(b)
+    return "int", _wrap_int(a), _wrap_int(b)
+
+
+def _int_quotient(a: int, b: int) -> int:
+    """Integer division truncating toward zero (Python's ``//`` floors)."""
+    if b == 0:
+        raise ConditionRuntimeError("arithmetic_exception", "/ by zero")
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b >= 0) else -q
+
+
+def _double_divide(a: float, b: float) -> float:
+    if b == 0:
+        if a == 0 or math.isnan(a):
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+    return a / b
+
+
+def _double_remainder(a: float, b: float) -> float:
+    """Java's ``%`` on doubles: C's fmod (the dividend's sign), NaN where fmod
+    has no answer instead of Python's ValueError."""
+    if b == 0 or math.isinf(a):
+        return math.nan
+    return math.fmod(a, b)
+
+
+_INT_OPS: dict[str, Callable[[int, int], int]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": _int_quotient,
+    "%": lambda a, b: a - b * _int_quotient(a, b),
+}
+_DOUBLE_OPS: dict[str, Callable[[float, float], float]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": _double_divide,
+    "%": _double_remainder,
+}
+
+
+def java_arithmetic(op: str, a: int | float, b: int | float) -> int | float:
+    """``a op b`` for two Java numbers (``+ - * / %``), typed and wrapped as
+    Painless computes it: the operands are promoted, the exact result is cut
+    back to the promoted type (so an int overflow wraps, not grows)."""
+    if type(a) is int and type(b) is int and _INT_MIN <= a <= _INT_MAX and _INT_MIN <= b <= _INT_MAX:
+        result = _INT_OPS[op](a, b)  # int op int, the common case
+        return result if _INT_MIN <= result <= _INT_MAX else _wrap_int(result)
+    kind, x, y = _promoted(a, b)
+    if kind == "int":
+        return _wrap_int(_INT_OPS[op](x, y))
+    if kind == "long":
+        return _wrap_long(_INT_OPS[op](x, y))
+    result = _DOUBLE_OPS[op](x, y)
+    # A float op computed in double and rounded once is the float op's result.
+    return _to_float(result) if kind == "float" else result
+
+
+def _java_negate(value: int | float) -> int | float | None:
+    """Unary minus keeping the type (``-Integer.MIN_VALUE`` wraps to itself);
+    None for a BigInteger, which Painless's dynamic minus refuses."""
+    kind = _java_number_type(value)
+    if kind == "Integer":
+        return _wrap_int(-value)
+    if kind == "Long":
+        return _wrap_long(-value)
+    if kind == "Float":
+        return _Float(-value)
+    if kind == "Double":
+        return -value
+    return None
+
+
+def _numbers_equal(a: int | float, b: int | float) -> bool:
+    """Painless ``==`` on numbers: promoted values compared, so ``1 == 1L`` and
+    ``1 == 1.0``, a long compared with a double after rounding it to one; two
+    BigIntegers compare with ``equals``."""
+    if type(a) is int and type(b) is int and _LONG_MIN <= a <= _LONG_MAX and _LONG_MIN <= b <= _LONG_MAX:
+        return a == b  # the common case, and exact: promotion keeps the values
+    if _java_number_type(a) == "BigInteger" and _java_number_type(b) == "BigInteger":
+        return a == b
+    _, x, y = _promoted(a, b)
+    return x == y
+
+
+def _number_literal(text: str, negative: bool, source: str, pos: int) -> int | float:
+    """The value of a numeric literal, typed and range-checked as Painless does.
+
+    An unsuffixed integer must fit an int, sign included (``-2147483648`` is an
+    int, ``2147483648`` is refused with a hint to write ``2147483648L``);
+    ``0x`` and octal literals too (``0xFFFFFFFF`` is not ``-1`` as in Java
+    source: Painless parses it as a signed number). A double or float that
+    would overflow to infinity or underflow to zero is refused: Painless lets
+    those through as Infinity or 0.0, javac refuses them, and either way the
+    literal is not what was written.
+    """
+    shown = ("-" if negative else "") + (text if len(text) <= 40 else f"{text[:20]}...{text[-8:]}")
+    lower = text.lower()
+    hexadecimal = lower.startswith("0x")
+    suffix = lower[-1] if lower[-1] == "l" or (not hexadecimal and lower[-1] in "fd") else ""
+    body = lower[: len(lower) - len(suffix)]
+    if suffix in ("f", "d") or (not hexadecimal and ("." in body or "e" in body)):
+        return _floating_literal(body, negative, suffix == "f", shown, source, pos)
+    digits = body[2:] if hexadecimal else body
+    # int("9" * 5000) is an error of its own in Python; no int or long is this long.
+    value = None if len(digits) > 24 else int(digits, 16 if hexadecimal else 8 if body[0] == "0" else 10)
+    if value is not None and negative:
+        value = -value
+    if suffix == "l":
+        if value is None or not _LONG_MIN <= value <= _LONG_MAX:
+            raise ConditionSyntaxError(
+                f"invalid long constant [{shown}]: out of range ({_LONG_MIN} to {_LONG_MAX})", source, pos
+            )
+        return _Long(value)
+    if value is not None and _INT_MIN <= value <= _INT_MAX:
+        return value
+    if value is not None and _LONG_MIN <= value <= _LONG_MAX:
+        raise ConditionSyntaxError(f"invalid int constant [{shown}]; write [{shown}L] for a long", source, pos)
+    raise ConditionSyntaxError(f"invalid int constant [{shown}]: out of range even for a long", source, pos)
+
+
+def _floating_literal(body: str, negative: bool, single: bool, shown: str, source: str, pos: int) -> float:
+    value = float(body)
+    if negative:
+        value = -value
+    kind, largest = ("float", "3.4028235E38") if single else ("double", "1.7976931348623157E308")
+    typed = _to_float(value) if single else value
+    if math.isinf(typed):
+        raise ConditionSyntaxError(
+            f"invalid {kind} constant [{shown}]: too large (the largest {kind} is {largest})", source, pos
+        )
+    if typed == 0 and any(c in "123456789" for c in body.split("e")[0]):
+        raise ConditionSyntaxError(f"invalid {kind} constant [{shown}]: too small (it would be 0)", source, pos)
+    return typed
 
 
 # -- Java-flavoured value semantics ---------------------------------------------
-
-_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
 
 def java_type(value: Any) -> str:
@@ -249,10 +497,8 @@ def java_type(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "Boolean"
-    if isinstance(value, int):
-        return "Integer" if _INT_MIN <= value <= _INT_MAX else "Long"
-    if isinstance(value, float):
-        return "Double"
+    if isinstance(value, (int, float)):
+        return _java_number_type(value)
     if isinstance(value, str):
         return "String"
     if isinstance(value, list):
@@ -267,15 +513,21 @@ def _is_number(value: Any) -> bool:
 
 
 def java_equals(a: Any, b: Any) -> bool:
-    """``a.equals(b)`` for JSON values as Elasticsearch holds them: an Integer
-    never equals a Double or a Boolean; lists and maps compare element-wise."""
+    """``a.equals(b)`` for JSON values as Elasticsearch holds them: numbers are
+    equal only within one class (an Integer never equals a Long, a Double or a
+    Boolean; Double's equals holds NaN equal to itself and 0.0 apart from
+    -0.0); lists and maps compare element-wise."""
     if a is None or b is None:
         return a is b
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, int) and isinstance(b, int):
-        return a == b
-    if isinstance(a, float) and isinstance(b, float):
+    if _is_number(a) and _is_number(b):
+        if _java_number_type(a) != _java_number_type(b):
+            return False
+        if isinstance(a, float):
+            if math.isnan(a) or math.isnan(b):
+                return math.isnan(a) and math.isnan(b)
+            return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
         return a == b
     if isinstance(a, str) and isinstance(b, str):
         return a == b
@@ -287,10 +539,23 @@ def java_equals(a: Any, b: Any) -> bool:
 
 
 def painless_equals(a: Any, b: Any) -> bool:
-    """Painless ``==`` on dynamic values: numbers by value across types, else ``equals``."""
+    """Painless ``==`` on dynamic values: numbers by promoted value across
+    types, else ``equals``."""
+    kind = type(a)
+    if kind is type(b):
+        # The common cases first, and exact: strings (allow-lists), two doubles
+        # (IEEE ==), two document integers on the same side of the long range.
+        if kind is str or kind is float:
+            return a == b
+        if kind is int and (_LONG_MIN <= a <= _LONG_MAX) is (_LONG_MIN <= b <= _LONG_MAX):
+            return a == b
     if _is_number(a) and _is_number(b):
-        return a == b
+        return _numbers_equal(a, b)
     return java_equals(a, b)
+
+
+def _painless_not_equals(a: Any, b: Any) -> bool:
+    return not painless_equals(a, b)
 
 
 def java_string(value: Any) -> str:
@@ -299,6 +564,8 @@ def java_string(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if type(value) is _Float:
+        return java_float_string(value)
     if isinstance(value, float):
         return java_double_string(value)
     if isinstance(value, list):
@@ -310,15 +577,45 @@ def java_string(value: Any) -> str:
 
 def java_double_string(value: float) -> str:
     """``Double.toString``: ``1.0``, ``0.001``, ``1.0E7``, ``1.5E-5``, ``NaN``, ``Infinity``."""
+    if math.isnan(value) or math.isinf(value) or value == 0:
+        return _java_special_string(value)
+    if 1e-3 <= abs(value) < 1e7:
+        return repr(value)  # Python and Java agree on the fixed notation in this range
+    return _java_scientific(value, repr(value))
+
+
+def java_float_string(value: float) -> str:
+    """``Float.toString``: as ``Double.toString`` but with the fewest digits that
+    tell this float from its neighbours (``0.1``, not the double ``0.10000000149011612``)."""
+    if math.isnan(value) or math.isinf(value) or value == 0:
+        return _java_special_string(value)
+    for digits in range(1, 10):
+        shortest = f"{value:.{digits - 1}e}"
+        if _to_float(float(shortest)) == value:
+            break
+    if 1e-3 <= abs(value) < 1e7:
+        text = format(Decimal(shortest).normalize(), "f")
+        return text if "." in text else text + ".0"
+    return _java_scientific(value, shortest)
+
+
+def _java_special_string(value: float) -> str:
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
         return "Infinity" if value > 0 else "-Infinity"
-    if value == 0:
-        return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
-    if 1e-3 <= abs(value) < 1e7:
-        return repr(value)  # Python and Java agree on the fixed notation in this range
-    exact = Decimal(repr(value))
+    return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
+
+
+def _java_scientific(value: float, shortest: str) -> str:
+    """Java's ``1.5E-5`` form of a value from its shortest decimal digits.
+
+    Java writes at least one digit after the point and picks the closest such
+    digits, which differs from the one-digit shortest form only for subnormals
+    (``4.9E-324``, not ``5.0E-324``)."""
+    exact = Decimal(shortest)
+    if len(exact.normalize().as_tuple().digits) == 1:
+        exact = Decimal(f"{value:.1e}")
     digits = "".join(map(str, exact.as_tuple().digits)).rstrip("0") or "0"
     sign = "-" if value < 0 else ""
     return f"{sign}{digits[0]}.{digits[1:] or '0'}E{exact.adjusted()}"
@@ -357,7 +654,8 @@ def _arg_string(value: Any, method: str) -> str:
 
 
 def _arg_int(value: Any, method: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
+    """A Java ``int`` argument: a Long does not narrow to one implicitly."""
+    if _is_int(value):
         return value
     if value is None:
         raise _npe(f"{method}: argument is null")
@@ -460,19 +758,21 @@ def _methods_for(value: Any) -> dict[str, tuple[int, int, Callable[..., Any]]]:
 
 
 def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and _INT_MIN <= v <= _INT_MAX
+    return isinstance(v, int) and not isinstance(v, bool) and _java_number_type(v) == "Integer"
 
 
-def _is_long(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and not _is_int(v)
+def _number_of_type(name: str) -> Callable[[Any], bool]:
+    return lambda v: _is_number(v) and _java_number_type(v) == name
 
 
 _INSTANCEOF: dict[str, Callable[[Any], bool]] = {
     "String": lambda v: isinstance(v, str),
     "CharSequence": lambda v: isinstance(v, str),
     "Integer": _is_int,
-    "Long": _is_long,
-    "Double": lambda v: isinstance(v, float),
+    "Long": _number_of_type("Long"),
+    "BigInteger": _number_of_type("BigInteger"),
+    "Float": _number_of_type("Float"),
+    "Double": _number_of_type("Double"),
     "Number": _is_number,
     "Boolean": lambda v: isinstance(v, bool),
     "List": lambda v: isinstance(v, list),
@@ -488,16 +788,49 @@ _INSTANCEOF: dict[str, Callable[[Any], bool]] = {
 # -- the parser ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Node:
+#: How deeply parentheses, calls, indexes, list and map items, ternary
+#: branches and unary operators may nest, all counted together. The parser
+#: takes about a dozen Python frames per level and evaluation two or three, so
+#: this keeps both far below Python's recursion limit; real conditions nest a
+#: handful of levels. Chains (``a || b || ...``) do not nest and have no limit.
+MAX_NESTING = 64
+
+
+class _Span:
+    """The source text of a sub-expression, cut out only when a message needs
+    it: holding the text of every prefix of a chain of n terms would take
+    memory quadratic in n."""
+
+    __slots__ = ("end", "source", "start")
+
+    def __init__(self, source: str, start: int, end: int) -> None:
+        self.source = source
+        self.start = start
+        self.end = end
+
+    def __str__(self) -> str:
+        return self.source[self.start : self.end].strip()
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+class _Node(NamedTuple):
     """A compiled sub-expression: its evaluator, its source text, and what is
     known about its type before running (``"boolean"``, ``"string"``,
     ``"number"``, ``"null"``, ``"list"``, ``"map"`` or ``"dynamic"``)."""
 
     fn: Evaluator
-    text: str
+    text: str | _Span
     static: str = "dynamic"
     constant: bool = False
+
+
+#: One postfix operation (``.name``, ``[index]``, ``.method(...)``): the
+#: receiver's value in, the result out; ``ctx`` for the arguments.
+Step = Callable[[dict, Any], Any]
+#: One binary operation of a chain: the value so far and the next operand's.
+Combine = Callable[[Any, Any], Any]
 
 
 class _Parser:
@@ -505,12 +838,11 @@ class _Parser:
         self.source = source
         self.tokens = _tokenize(source)
         self.i = 0
+        self.depth = 0
+        #: The current token (an attribute, not a property: it is read for every decision).
+        self.tok = self.tokens[0]
 
     # token helpers
-    @property
-    def tok(self) -> _Token:
-        return self.tokens[self.i]
-
     def peek(self, offset: int = 1) -> _Token:
         return self.tokens[min(self.i + offset, len(self.tokens) - 1)]
 
@@ -524,6 +856,7 @@ class _Parser:
     def advance(self) -> _Token:
         tok = self.tok
         self.i += 1
+        self.tok = self.tokens[min(self.i, len(self.tokens) - 1)]
         return tok
 
     def expect(self, op: str, context: str) -> _Token:
@@ -547,9 +880,20 @@ class _Parser:
             return self.error(f"{what}; {expected}", tok)
         return self.error(what, tok)
 
-    def span(self, start: int) -> str:
+    def span(self, start: int) -> _Span:
         end = self.tokens[self.i - 1]
-        return self.source[start : end.pos + len(end.text)].strip()
+        return _Span(self.source, start, end.pos + len(end.text))
+
+    def nest(self, tok: _Token) -> None:
+        """Enter one level of nesting at ``tok``; past :data:`MAX_NESTING` the
+        condition is refused, pointing at the construct that went too deep."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise self.error(
+                f"the condition is nested too deeply (more than {MAX_NESTING} levels of parentheses, "
+                "calls, indexes, ternaries or unary operators)",
+                tok,
+            )
 
     # entry
     def parse(self) -> _Node:
@@ -566,19 +910,27 @@ class _Parser:
 
     # expression levels, lowest precedence first
     def expression(self) -> _Node:
+        """Every nested sub-expression comes through here, so this is where
+        nesting is counted. ``a ?: b ?: c`` is one chain (the first non-null)."""
+        self.nest(self.tok)
         start = self.tok.pos
-        left = self.ternary()
-        if self.at("?:"):
+        operands = [self.ternary()]
+        while self.at("?:"):
             self.advance()
-            right = self.expression()
-            lf, rf = left.fn, right.fn
+            operands.append(self.ternary())
+        self.depth -= 1
+        if len(operands) == 1:
+            return operands[0]
+        head, last = tuple(node.fn for node in operands[:-1]), operands[-1].fn
 
-            def elvis(ctx: dict) -> Any:
-                value = lf(ctx)
-                return value if value is not None else rf(ctx)
+        def elvis(ctx: dict) -> Any:
+            for fn in head:
+                value = fn(ctx)
+                if value is not None:
+                    return value
+            return last(ctx)
 
-            return _Node(elvis, self.span(start))
-        return left
+        return _Node(elvis, self.span(start))
 
     def ternary(self) -> _Node:
         start = self.tok.pos
@@ -596,56 +948,54 @@ class _Parser:
 
         return _Node(conditional, self.span(start))
 
+    # Each binary level below collects its whole chain (``a || b || c``,
+    # ``a + b - c``) into one node, evaluated by a loop: a chain of any length
+    # costs one Python frame, and its text is a span, not a copy per operator.
+
     def or_(self) -> _Node:
         start = self.tok.pos
-        left = self.and_()
+        operands = [self.and_()]
         while self.at("||"):
             self.advance()
-            right = self.and_()
-            lf, rf, lt, rt = left.fn, right.fn, left.text, right.text
-
-            def or_fn(ctx: dict, lf=lf, rf=rf, lt=lt, rt=rt) -> bool:
-                return _truth(lf(ctx), lt) or _truth(rf(ctx), rt)
-
-            left = _Node(or_fn, self.span(start), "boolean")
-        return left
+            operands.append(self.and_())
+        if len(operands) == 1:
+            return operands[0]
+        return _Node(_make_logic(operands, True), self.span(start), "boolean")
 
     def and_(self) -> _Node:
         start = self.tok.pos
-        left = self.equality()
+        operands = [self.equality()]
         while self.at("&&"):
             self.advance()
-            right = self.equality()
-            lf, rf, lt, rt = left.fn, right.fn, left.text, right.text
-
-            def and_fn(ctx: dict, lf=lf, rf=rf, lt=lt, rt=rt) -> bool:
-                return _truth(lf(ctx), lt) and _truth(rf(ctx), rt)
-
-            left = _Node(and_fn, self.span(start), "boolean")
-        return left
+            operands.append(self.equality())
+        if len(operands) == 1:
+            return operands[0]
+        return _Node(_make_logic(operands, False), self.span(start), "boolean")
 
     def equality(self) -> _Node:
         start = self.tok.pos
-        left = self.relational()
+        first = self.relational()
+        steps: list[tuple[Combine, _Node]] = []
         while self.at("==", "!="):
             negate = self.advance().text == "!="
-            right = self.relational()
-            left = _Node(_make_equals(left.fn, right.fn, negate), self.span(start), "boolean")
-        return left
+            steps.append((_painless_not_equals if negate else painless_equals, self.relational()))
+        if not steps:
+            return first
+        return _Node(_make_binary(first, steps), self.span(start), "boolean")
 
     def relational(self) -> _Node:
         start = self.tok.pos
-        left = self.additive()
+        first = self.additive()
+        left_text, left_static = first.text, first.static
+        steps: list[tuple[Combine, _Node]] = []
         while True:
             if self.at("<", "<=", ">", ">="):
                 op_tok = self.advance()
                 right = self.additive()
-                for side in (left, right):
-                    if side.static in ("string", "boolean", "null", "list", "map"):
-                        raise self.error(
-                            f"'{op_tok.text}' compares numbers, but [{side.text}] is a {side.static}", op_tok
-                        )
-                left = _Node(_make_compare(op_tok.text, left, right), self.span(start), "boolean")
+                for text, static in ((left_text, left_static), (right.text, right.static)):
+                    if static in ("string", "boolean", "null", "list", "map"):
+                        raise self.error(f"'{op_tok.text}' compares numbers, but [{text}] is a {static}", op_tok)
+                steps.append((_make_compare(op_tok.text, left_text, right.text), right))
             elif self.at_ident("instanceof"):
                 self.advance()
                 type_tok = self.tok
@@ -658,39 +1008,54 @@ class _Parser:
                         f"unknown type [{type_tok.text}] for instanceof; known: {', '.join(sorted(_INSTANCEOF))}",
                         type_tok,
                     )
-                lf = left.fn
-
-                def instanceof(ctx: dict, lf=lf, test=test) -> bool:
-                    return test(lf(ctx))
-
-                left = _Node(instanceof, self.span(start), "boolean")
+                steps.append((lambda value, _none, test=test: test(value), _NULL_NODE))
             else:
-                return left
+                break
+            left_text, left_static = self.span(start), "boolean"
+        if not steps:
+            return first
+        return _Node(_make_binary(first, steps), self.span(start), "boolean")
 
     def additive(self) -> _Node:
         start = self.tok.pos
-        left = self.multiplicative()
+        first = self.multiplicative()
+        left_text, static = first.text, first.static
+        steps: list[tuple[Combine, _Node]] = []
         while self.at("+", "-"):
             op = self.advance().text
             right = self.multiplicative()
-            static = "string" if op == "+" and "string" in (left.static, right.static) else "dynamic"
-            left = _Node(_make_arith(op, left, right), self.span(start), static)
-        return left
+            steps.append((_make_arith(op, left_text, right.text), right))
+            static = "string" if op == "+" and "string" in (static, right.static) else "dynamic"
+            left_text = self.span(start)
+        if not steps:
+            return first
+        return _Node(_make_binary(first, steps), self.span(start), static)
 
     def multiplicative(self) -> _Node:
         start = self.tok.pos
-        left = self.unary()
+        first = self.unary()
+        left_text = first.text
+        steps: list[tuple[Combine, _Node]] = []
         while self.at("*", "/", "%"):
             op = self.advance().text
             right = self.unary()
-            left = _Node(_make_arith(op, left, right), self.span(start))
-        return left
+            steps.append((_make_arith(op, left_text, right.text), right))
+            left_text = self.span(start)
+        if not steps:
+            return first
+        return _Node(_make_binary(first, steps), self.span(start))
 
     def unary(self) -> _Node:
         start = self.tok.pos
+        if self.at("-") and self.peek().kind == "number" and not self.postfix_at(2):
+            # Painless reads a minus before a literal as part of it: -2147483648 is an int.
+            minus, number = self.advance(), self.advance()
+            value = _number_literal(number.text, True, self.source, minus.pos)
+            return _Node(lambda ctx, v=value: v, self.span(start), "number", True)
         if self.at("!"):
-            self.advance()
+            self.nest(self.advance())
             operand = self.unary()
+            self.depth -= 1
             if operand.static in ("string", "number", "null", "list", "map"):
                 raise self.error(f"'!' needs a boolean, but [{operand.text}] is a {operand.static}")
             of, ot = operand.fn, operand.text
@@ -700,22 +1065,25 @@ class _Parser:
 
             return _Node(not_fn, self.span(start), "boolean")
         if self.at("-", "+"):
-            op = self.advance().text
+            op_tok = self.advance()
+            self.nest(op_tok)
+            op = op_tok.text
             operand = self.unary()
+            self.depth -= 1
             if operand.constant and _is_number(operand.fn({})):
-                value = operand.fn({}) if op == "+" else -operand.fn({})
+                value = operand.fn({}) if op == "+" else _java_negate(operand.fn({}))
                 return _Node(lambda ctx, v=value: v, self.span(start), "number", True)
             of, ot = operand.fn, operand.text
 
             def sign(ctx: dict) -> Any:
                 value = of(ctx)
-                if not _is_number(value):
-                    if value is None:
-                        raise _npe(f"[{ot}] is null where a number is needed")
-                    raise ConditionRuntimeError(
-                        "class_cast_exception", f"cannot apply [{op}] to a {java_type(value)} ([{ot}])"
-                    )
-                return value if op == "+" else -value
+                if _is_number(value) and _java_number_type(value) != "BigInteger":
+                    return value if op == "+" else _java_negate(value)
+                if value is None:
+                    raise _npe(f"[{ot}] is null where a number is needed")
+                raise ConditionRuntimeError(
+                    "class_cast_exception", f"cannot apply [{op}] to a {java_type(value)} ([{ot}])"
+                )
 
             return _Node(sign, self.span(start))
         if self.at("(") and self.peek().kind == "ident" and self.peek(2).kind == "op" and self.peek(2).text == ")":
@@ -724,9 +1092,17 @@ class _Parser:
                 raise self.error(f"casts such as ({name}) are not supported")
         return self.postfix()
 
+    def postfix_at(self, offset: int) -> bool:
+        tok = self.peek(offset)
+        return tok.kind == "op" and tok.text in (".", "?.", "[")
+
     def postfix(self) -> _Node:
+        """``ctx.a?.b[0].c()``: a chain of steps applied in a loop to the
+        primary's value, however long the path."""
         start = self.tok.pos
         node = self.primary()
+        first, static, receiver = node.fn, node.static, node.text
+        steps: list[Step] = []
         while True:
             if self.at(".", "?."):
                 dot = self.advance()
@@ -740,18 +1116,24 @@ class _Parser:
                     raise self.unexpected(f"expected a field or method name after '{dot.text}'")
                 self.advance()
                 if self.at("("):
-                    node = self.method_call(node, name_tok, nullsafe, start)
+                    steps.append(self.method_call(receiver, static, name_tok, nullsafe))
+                elif first is _ctx and not steps:
+                    first = _top_field(name_tok.text)  # the most common shape by far, in one call
                 else:
-                    node = _Node(_make_field(node, name_tok.text, nullsafe), self.span(start))
+                    steps.append(_field_step(name_tok.text, nullsafe, receiver))
             elif self.at("["):
                 self.advance()
                 index = self.expression()
                 self.expect("]", "to close the index")
-                node = _Node(_make_index(node, index), self.span(start))
+                steps.append(_index_step(index.fn, receiver))
             else:
-                return node
+                break
+            static, receiver = "dynamic", self.span(start)
+        if first is node.fn and not steps:
+            return node
+        return _Node(_make_chain(first, steps), receiver, static)
 
-    def method_call(self, receiver: _Node, name_tok: _Token, nullsafe: bool, start: int) -> _Node:
+    def method_call(self, receiver: str | _Span, static: str, name_tok: _Token, nullsafe: bool) -> Step:
         name = name_tok.text
         if name not in _ALL_METHOD_NAMES:
             raise self.error(
@@ -767,18 +1149,18 @@ class _Parser:
                     continue
                 break
         self.expect(")", "to close the method call")
-        text = self.span(start)
-        static_table = {"string": STRING_METHODS, "list": LIST_METHODS, "map": MAP_METHODS}.get(receiver.static)
+        static_table = {"string": STRING_METHODS, "list": LIST_METHODS, "map": MAP_METHODS}.get(static)
         if static_table is not None and name not in static_table:
-            raise self.error(f"a {receiver.static} has no method [{name}]", name_tok)
-        return _Node(_make_method(receiver, name, [a.fn for a in args], nullsafe), text)
+            raise self.error(f"a {static} has no method [{name}]", name_tok)
+        return _method_step(name, [a.fn for a in args], nullsafe, receiver)
 
     def primary(self) -> _Node:
         tok = self.tok
         start = tok.pos
         if tok.kind == "number":
             self.advance()
-            return _Node(lambda ctx, v=tok.value: v, tok.text, "number", True)
+            value = _number_literal(tok.text, False, self.source, tok.pos)
+            return _Node(lambda ctx, v=value: v, tok.text, "number", True)
         if tok.kind == "string":
             self.advance()
             return _Node(lambda ctx, v=tok.value: v, tok.text, "string", True)
@@ -858,17 +1240,83 @@ def _ctx(ctx: dict) -> dict:
     return ctx
 
 
-def _make_field(obj: _Node, name: str, nullsafe: bool) -> Evaluator:
-    of, otext = obj.fn, obj.text
-    if of is _ctx:
-        # The most common shape by far: a top-level field.
-        def top_field(ctx: dict) -> Any:
-            return ctx.get(name)
+def _null(ctx: dict) -> None:
+    return None
 
-        return top_field
 
-    def field(ctx: dict) -> Any:
-        value = of(ctx)
+#: The right-hand side of ``instanceof``, which has no value of its own.
+_NULL_NODE = _Node(_null, "null", "null", True)
+
+
+def _make_logic(operands: list[_Node], stop_on: bool) -> Evaluator:
+    """``a || b || ...`` (``stop_on`` True) or ``a && b && ...`` (False) as one
+    loop: the first operand equal to ``stop_on`` decides, the rest are not
+    evaluated (short-circuit), and a null or non-boolean operand met on the
+    way is an error naming that operand, as in the nested form."""
+    terms = tuple((node.fn, node.text) for node in operands)
+    go_on = not stop_on
+
+    def logic(ctx: dict) -> bool:
+        for fn, text in terms:
+            value = fn(ctx)
+            if value is stop_on:
+                return stop_on
+            if value is not go_on:
+                _truth(value, text)  # raises: null or not a boolean
+        return go_on
+
+    return logic
+
+
+def _make_binary(first: _Node, steps: list[tuple[Combine, _Node]]) -> Evaluator:
+    """A left-associative chain ``first op1 x1 op2 x2 ...`` folded in a loop
+    (operands evaluated left to right, as Java does); one operator, the usual
+    case, gets a closure without the loop."""
+    lf = first.fn
+    if len(steps) == 1:
+        combine, rf = steps[0][0], steps[0][1].fn
+        return lambda ctx: combine(lf(ctx), rf(ctx))
+    pairs = tuple((combine, right.fn) for combine, right in steps)
+
+    def chain(ctx: dict) -> Any:
+        value = lf(ctx)
+        for combine, rf in pairs:
+            value = combine(value, rf(ctx))
+        return value
+
+    return chain
+
+
+def _make_chain(first: Evaluator, steps: list[Step]) -> Evaluator:
+    """A postfix chain (``ctx.a.b[0].c()``) applied step by step in a loop."""
+    if not steps:
+        return first
+    if len(steps) == 1:
+        step = steps[0]
+        return lambda ctx: step(ctx, first(ctx))
+    if len(steps) == 2:
+        step1, step2 = steps
+        return lambda ctx: step2(ctx, step1(ctx, first(ctx)))
+    all_steps = tuple(steps)
+
+    def chain(ctx: dict) -> Any:
+        value = first(ctx)
+        for step in all_steps:
+            value = step(ctx, value)
+        return value
+
+    return chain
+
+
+def _top_field(name: str) -> Evaluator:
+    def top_field(ctx: dict) -> Any:
+        return ctx.get(name)
+
+    return top_field
+
+
+def _field_step(name: str, nullsafe: bool, otext: str | _Span) -> Step:
+    def field(ctx: dict, value: Any) -> Any:
         if type(value) is dict:
             return value.get(name)
         if value is None:
@@ -888,16 +1336,13 @@ def _make_field(obj: _Node, name: str, nullsafe: bool) -> Evaluator:
     return field
 
 
-def _make_index(obj: _Node, index: _Node) -> Evaluator:
-    of, xf, otext = obj.fn, index.fn, obj.text
-
-    def subscript(ctx: dict) -> Any:
-        value = of(ctx)
+def _index_step(xf: Evaluator, otext: str | _Span) -> Step:
+    def subscript(ctx: dict, value: Any) -> Any:
         key = xf(ctx)
         if isinstance(value, dict):
             return value.get(key) if isinstance(key, str) else None
         if isinstance(value, list):
-            if not (isinstance(key, int) and not isinstance(key, bool)):
+            if not _is_int(key):
                 if key is None:
                     raise _npe(f"null index into [{otext}]")
                 raise _cast_error(key, "int")
@@ -916,11 +1361,10 @@ def _make_index(obj: _Node, index: _Node) -> Evaluator:
     return subscript
 
 
-def _make_method(receiver: _Node, name: str, arg_fns: list[Evaluator], nullsafe: bool) -> Evaluator:
-    rf, rtext, argc = receiver.fn, receiver.text, len(arg_fns)
+def _method_step(name: str, arg_fns: list[Evaluator], nullsafe: bool, rtext: str | _Span) -> Step:
+    argc = len(arg_fns)
 
-    def call(ctx: dict) -> Any:
-        value = rf(ctx)
+    def call(ctx: dict, value: Any) -> Any:
         if value is None:
             if nullsafe:
                 return None
@@ -936,27 +1380,21 @@ def _make_method(receiver: _Node, name: str, arg_fns: list[Evaluator], nullsafe:
     return call
 
 
-def _make_equals(lf: Evaluator, rf: Evaluator, negate: bool) -> Evaluator:
-    if negate:
-        return lambda ctx: not painless_equals(lf(ctx), rf(ctx))
-    return lambda ctx: painless_equals(lf(ctx), rf(ctx))
+_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
-_COMPARE = {
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-}
+def _make_compare(op: str, lt: str | _Span, rt: str | _Span) -> Combine:
+    cmp = _COMPARE[op]
 
-
-def _make_compare(op: str, left: _Node, right: _Node) -> Evaluator:
-    lf, rf, lt, rt, cmp = left.fn, right.fn, left.text, right.text, _COMPARE[op]
-
-    def compare(ctx: dict) -> bool:
-        a, b = lf(ctx), rf(ctx)
+    def compare(a: Any, b: Any) -> bool:
+        kind = type(a)
+        if kind is type(b) and (
+            kind is float or (kind is int and _LONG_MIN <= a <= _LONG_MAX and _LONG_MIN <= b <= _LONG_MAX)
+        ):
+            return cmp(a, b)  # two doubles, or two integers that promotion leaves as they are
         if _is_number(a) and _is_number(b):
-            return cmp(a, b)
+            _, x, y = _promoted(a, b)  # a long meets a double as a double, as in Java
+            return cmp(x, y)
         for value, text in ((a, lt), (b, rt)):
             if value is None:
                 raise _npe(f"cannot compare null with '{op}': [{text}] is null")
@@ -968,47 +1406,17 @@ def _make_compare(op: str, left: _Node, right: _Node) -> Evaluator:
     return compare
 
 
-def _java_div(a: Any, b: Any) -> Any:
-    if isinstance(a, int) and isinstance(b, int):
-        if b == 0:
-            raise ConditionRuntimeError("arithmetic_exception", "/ by zero")
-        q = abs(a) // abs(b)
-        return q if (a >= 0) == (b >= 0) else -q
-    if b == 0:
-        if a == 0 or math.isnan(a):
-            return math.nan
-        return math.copysign(math.inf, a) * math.copysign(1.0, b)
-    return a / b
+def _make_arith(op: str, lt: str | _Span, rt: str | _Span) -> Combine:
+    int_op = _INT_OPS[op]
 
-
-def _java_rem(a: Any, b: Any) -> Any:
-    if isinstance(a, int) and isinstance(b, int):
-        if b == 0:
-            raise ConditionRuntimeError("arithmetic_exception", "/ by zero")
-        return a - b * _java_div(a, b)
-    if b == 0:
-        return math.nan
-    return math.fmod(a, b)
-
-
-_ARITH = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": _java_div,
-    "%": _java_rem,
-}
-
-
-def _make_arith(op: str, left: _Node, right: _Node) -> Evaluator:
-    lf, rf, lt, rt, fn = left.fn, right.fn, left.text, right.text, _ARITH[op]
-
-    def arith(ctx: dict) -> Any:
-        a, b = lf(ctx), rf(ctx)
+    def arith(a: Any, b: Any) -> Any:
+        if type(a) is int and type(b) is int and _INT_MIN <= a <= _INT_MAX and _INT_MIN <= b <= _INT_MAX:
+            result = int_op(a, b)  # int op int, inline: the common case
+            return result if _INT_MIN <= result <= _INT_MAX else _wrap_int(result)
         if op == "+" and (isinstance(a, str) or isinstance(b, str)):
             return java_string(a) + java_string(b)
         if _is_number(a) and _is_number(b):
-            return fn(a, b)
+            return java_arithmetic(op, a, b)
         for value, text in ((a, lt), (b, rt)):
             if value is None:
                 raise _npe(f"[{text}] is null where a number is needed")

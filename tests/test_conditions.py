@@ -280,6 +280,204 @@ def test_integer_division_by_zero_is_an_error():
     assert runtime_error("ctx.n / 0 == 1", {"n": 1}).error_type == "arithmetic_exception"
 
 
+# -- Java int/long/float/double arithmetic ------------------------------------------------
+
+INT_MAX, INT_MIN = 2**31 - 1, -(2**31)
+LONG_MAX, LONG_MIN = 2**63 - 1, -(2**63)
+
+
+@pytest.mark.parametrize(
+    ("source", "doc"),
+    [
+        ("ctx.i + 1 == -2147483648", {"i": INT_MAX}),
+        ("ctx.i - 1 == 2147483647", {"i": INT_MIN}),
+        ("ctx.i * 2 == -2", {"i": INT_MAX}),
+        ("ctx.i * ctx.i == 1410065408", {"i": 100_000}),  # 10**10 mod 2**32
+        ("65536 * 65536 == 0", {}),
+        ("-ctx.i == -2147483648", {"i": INT_MIN}),
+        ("ctx.i / -1 == -2147483648 && ctx.i % -1 == 0", {"i": INT_MIN}),
+    ],
+)
+def test_int_arithmetic_wraps_at_32_bits(source, doc):
+    assert ev(source, doc) is True
+
+
+@pytest.mark.parametrize(
+    ("source", "doc"),
+    [
+        ("ctx.l + 1 == -9223372036854775808L", {"l": LONG_MAX}),
+        ("ctx.l - 1 == 9223372036854775807L", {"l": LONG_MIN}),
+        ("ctx.l * 2 == -2L", {"l": LONG_MAX}),
+        ("9223372036854775807L + 1L == -9223372036854775808L", {}),
+        ("4294967296L * 4294967296L == 0L", {}),
+        # a long anywhere makes the operation long: no 32-bit wrap
+        ("ctx.i + 1L == 2147483648L", {"i": INT_MAX}),
+        ("ctx.i * 2L == 4294967294L", {"i": INT_MAX}),
+        ("ctx.i + ctx.l == 2147483648L + 4294967296L", {"i": INT_MAX, "l": 2**32 + 1}),
+        # a long stays a long even when its value would fit an int
+        ("(1L + 1) * 2147483647 == 4294967294L", {}),
+        ("-ctx.l == -9223372036854775808L", {"l": LONG_MIN}),
+    ],
+)
+def test_long_arithmetic_wraps_at_64_bits(source, doc):
+    assert ev(source, doc) is True
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "7 / 2 == 3", "-7 / 2 == -3", "7 / -2 == -3", "-7 / -2 == 3",
+        "7 % 3 == 1", "-7 % 3 == -1", "7 % -3 == 1", "-7 % -3 == -1",
+        "-7L / 2L == -3L", "-7L % 2 == -1L",
+    ],
+)
+def test_integer_division_truncates_and_remainder_takes_the_dividends_sign(source):
+    assert ev(source, {}) is True
+
+
+@pytest.mark.parametrize("source", ["ctx.n % 0 == 1", "ctx.n / 0L == 1", "ctx.l % 0 == 1", "1L / ctx.z == 1"])
+def test_integer_division_and_remainder_by_zero_are_errors(source):
+    err = runtime_error(source, {"n": 1, "l": LONG_MAX, "z": 0})
+    assert err.error_type == "arithmetic_exception"
+    assert "/ by zero" in err.message
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "1.0 / 0 > 1e308",
+        "-1.0 / 0 < -1e308",
+        "(0.0 / 0 == 0.0 / 0) == false",
+        "ctx.d % 0 != ctx.d % 0",  # NaN
+        "ctx.d * 1e308 > 1e308",  # overflows to Infinity, no error
+        "1e308 / 1e-308 > 1e308",
+        "5.5 % 2 == 1.5 && -5.5 % 2 == -1.5",
+        "0.1 + 0.2 != 0.3",
+    ],
+)
+def test_double_arithmetic_is_ieee(source):
+    assert ev(source, {"d": 1e10}) is True
+
+
+def test_a_remainder_of_infinity_is_nan_not_an_error():
+    assert ev("(1.0 / 0) % 2 != (1.0 / 0) % 2", {}) is True
+
+
+def test_float_literals_are_32_bit():
+    assert ev("0.5f == 0.5 && 0.1f != 0.1", {}) is True
+    assert ev("0.1f + 0.2f == 0.3f", {}) is True  # rounded to float at each step, as Java does
+    assert ev("16777216f + 1 == 16777216f", {}) is True  # an int added to a float is a float
+    assert ev("'' + 0.1f == '0.1' && '' + 1.0E10f == '1.0E10'", {}) is True
+    assert ev("0.5f instanceof Float && !(0.5f instanceof Double) && 0.5 instanceof Double", {}) is True
+    # a long becomes a float in one rounding, not two through a double
+    assert ev("ctx.l * 1f == 18014400656965632f && ctx.l * 1f != 18014398509481984f", {"l": 2**54 + 2**30 + 1})
+
+
+def test_long_and_double_mix_as_java_converts_long_to_double():
+    # 2**53 + 1 is not a double: Java rounds it to 2**53 before comparing or adding
+    assert ev("ctx.l == 9007199254740992.0 && ctx.l < 9007199254740993.0 == false", {"l": 2**53 + 1})
+    assert ev("ctx.l + 0.0 == 9007199254740992.0", {"l": 2**53 + 1})
+
+
+# -- how document numbers map to Java types -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "java"),
+    [
+        (1, "Integer"),
+        (INT_MAX, "Integer"),
+        (INT_MIN, "Integer"),
+        (INT_MAX + 1, "Long"),
+        (LONG_MIN, "Long"),
+        (LONG_MAX + 1, "BigInteger"),
+        (1.0, "Double"),
+    ],
+)
+def test_document_numbers_are_integer_long_biginteger_or_double_by_value(value, java):
+    for name in ("Integer", "Long", "BigInteger", "Double"):
+        assert ev(f"ctx.v instanceof {name}", {"v": value}) is (name == java)
+    assert ev("ctx.v instanceof Number", {"v": value}) is True
+
+
+def test_integer_and_long_are_equal_by_value_but_not_by_equals():
+    assert ev("1 == 1L && ctx.i == 1L && 1L == 1.0", {"i": 1}) is True
+    # Integer.equals(Long) is false in Java: List.contains and equals() use it
+    assert ev("[1].contains(1L) == false && [1L].contains(1L) && [ctx.big].contains(4294967296L)", {"big": 2**32})
+    assert ev("ctx.i.equals(1L) == false && ctx.i.equals(1)", {"i": 1}) is True
+
+
+def test_arithmetic_on_a_biginteger_uses_its_low_bits_as_painless_does():
+    # 2**64 - 1 (the largest integer a document may hold) is a BigInteger in
+    # Elasticsearch; Painless's dynamic + reads it with intValue() next to an
+    # int and longValue() next to a long: -1 either way
+    assert ev("ctx.u + 1 == 0 && ctx.u + 1L == 0L && ctx.u * 1.0 == 18446744073709551615.0", {"u": 2**64 - 1})
+    # two BigIntegers compare with equals(); next to a Long, == compares longValue()
+    assert ev("ctx.u == ctx.v && ctx.u == -1L && ctx.u != ctx.w", {"u": 2**64 - 1, "v": 2**64 - 1, "w": 2**64 - 2})
+    assert runtime_error("-ctx.u == 0", {"u": 2**64 - 1}).error_type == "class_cast_exception"
+
+
+def test_an_integer_operand_needs_an_int_where_java_takes_an_int():
+    assert ev("ctx.tags.get(ctx.i) == 'b'", {"tags": ["a", "b"], "i": 1}) is True
+    assert runtime_error("ctx.tags.get(1L) == 'b'", {"tags": ["a", "b"]}).error_type == "class_cast_exception"
+    assert runtime_error("ctx.tags[ctx.l] == 'b'", {"tags": ["a", "b"], "l": 2**40}).error_type == "class_cast_exception"
+
+
+# -- numeric literals ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "2147483647 instanceof Integer",
+        "-2147483648 instanceof Integer",
+        "9223372036854775807L instanceof Long",
+        "-9223372036854775808L instanceof Long",
+        "1L instanceof Long && 1l instanceof Long",
+        "0x7fffffff == 2147483647 && -0x80000000 == -2147483648",
+        "0xFFFFFFFFL == 4294967295L && 0x7FFFFFFFFFFFFFFFL == 9223372036854775807L",
+        "010 == 8 && 0777L == 511L && 0 == 0",  # a leading 0 is octal, as in Java
+        "1d instanceof Double && 1D == 1.0 && 1f instanceof Float && 2.5F == 2.5",
+        "1e3 == 1000 && 1.5E-3 == 0.0015 && 1.7976931348623157E308 > 1e308",
+        "4.9E-324 > 0 && 3.4028235E38f > 3.4E38",
+    ],
+)
+def test_numeric_literals_in_java_range(source):
+    assert ev(source, {}) is True
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("ctx.n == 2147483648", "column 10: invalid int constant [2147483648]; write [2147483648L] for a long"),
+        ("ctx.n == -2147483649", "column 10: invalid int constant [-2147483649]; write [-2147483649L] for a long"),
+        ("ctx.n == 0x80000000", "column 10: invalid int constant [0x80000000]; write [0x80000000L] for a long"),
+        ("ctx.n == 99999999999999999999", "column 10: invalid int constant [99999999999999999999]: out of range"),
+        ("ctx.n == 9223372036854775808L", "column 10: invalid long constant [9223372036854775808L]: out of range"),
+        ("ctx.n == -9223372036854775809L", "column 10: invalid long constant [-9223372036854775809L]: out of range"),
+        ("ctx.n == 0x10000000000000000L", "column 10: invalid long constant [0x10000000000000000L]: out of range"),
+        ("ctx.n == 1e309", "column 10: invalid double constant [1e309]: too large"),
+        ("ctx.n == -1.8e308d", "column 10: invalid double constant [-1.8e308d]: too large"),
+        ("ctx.n == 1e-400", "column 10: invalid double constant [1e-400]: too small"),
+        ("ctx.n == 3.5e38f", "column 10: invalid float constant [3.5e38f]: too large"),
+        ("ctx.n == 1e-50f", "column 10: invalid float constant [1e-50f]: too small"),
+        ("ctx.n == " + "9" * 5000, "column 10: invalid int constant [99999999999999999999...99999999]: out of range"),
+        ("ctx.n == 1" + "0" * 400 + ".5", "column 10: invalid double constant [10000000000000000000...000000.5]: too large"),
+        ("ctx.n == 09", "column 10: invalid number [09]; a number starting with 0 is octal (digits 0-7)"),
+        ("ctx.n == 1.5L", "column 10: invalid number [1.5L]"),
+        ("ctx.n == 0x1.5", "column 10: invalid number [0x1.5"),
+    ],
+)
+def test_numeric_literals_out_of_java_range_are_refused_at_load(source, expected):
+    assert syntax_error(source).startswith(expected)
+
+
+def test_a_negative_literal_only_folds_when_the_minus_is_directly_before_it():
+    # Painless reads -2147483648 as one int constant; 2147483648 alone is out of range
+    assert ev("-2147483648 == ctx.i", {"i": INT_MIN}) is True
+    assert syntax_error("-(2147483648) == 1").startswith("column 3: invalid int constant [2147483648]")
+
+
 def test_return_and_semicolon_are_accepted():
     assert ev("return ctx.a == 1;", {"a": 1}) is True
 
