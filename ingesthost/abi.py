@@ -80,10 +80,74 @@ _PY_LEVELS = {
     LogLevel.ERROR: logging.ERROR,
     LogLevel.CRITICAL: logging.CRITICAL,
 }
+#: ``_PY_LEVELS`` indexed by the guest's level (0-4).
+_PY_LEVEL_LIST = tuple(_PY_LEVELS[LogLevel(level)] for level in range(5))
+
+# Limits on what a guest can make the host log or keep (ABI.md, *Limits*).
+#: Longest log line written, in bytes of the guest's text; the rest is cut
+#: and counted: ``... [truncated, 4,186,112 more bytes]``.
+MAX_LOG_LINE_BYTES = 8 * 1024
+#: Log budget of one guest call on one document (and of one instance's
+#: set-up: start function, ``_initialize`` and ``configure`` together):
+#: once a line would pass either bound, that line and every later one of
+#: the call are dropped, and one line afterwards says how many were.
+MAX_LOG_LINES_PER_DOCUMENT = 100
+MAX_LOG_BYTES_PER_DOCUMENT = 64 * 1024
+#: Longest failure message kept from a guest's Error/Critical log line (the
+#: ``message`` of a failure record, the reason a ``configure`` refused).
+MAX_FAILURE_MESSAGE_BYTES = 4 * 1024
+#: Longest key quoted in a trap message's "last host call" note.
+_MAX_KEY_CHARS_SHOWN = 200
 
 #: ``process`` return codes. Anything else fails the document.
 PROCESS_KEEP = 0
 PROCESS_DROP = 4
+
+
+def cut_utf8(data: bytes | memoryview, limit: int) -> tuple[str, int]:
+    """The first ``limit`` bytes of ``data`` as text (invalid bytes replaced),
+    cut before a character that would straddle the limit; with how many bytes
+    of ``data`` were left out."""
+    size = len(data)
+    if size <= limit:
+        return str(data, "utf-8", "replace"), 0
+    end = limit
+    # Back off over continuation bytes (at most 3) to the start of the cut character.
+    back = 0
+    while back < 3 and end > 0 and (data[end] & 0xC0) == 0x80:
+        end -= 1
+        back += 1
+    if back == 3 and (data[end] & 0xC0) == 0x80:  # not UTF-8 here anyway: cut at the limit
+        end = limit
+    return str(data[:end], "utf-8", "replace"), size - end
+
+
+def truncation_note(omitted: int) -> str:
+    """What a cut text ends with."""
+    return f" [truncated, {omitted:,} more bytes]"
+
+
+def describe_failed_call(entry: tuple[str, Any, int, str | None]) -> str:
+    """``elastic_get_field("user.name") -> NotFound`` for a recorded non-Ok host call.
+
+    ``entry`` is :attr:`HostCalls.last_failed_call`: (import name, the key
+    as text, or the raw arguments as a tuple, status, why or None).
+    """
+    name, detail, status, why = entry
+    if isinstance(detail, str):
+        shown = orjson.dumps(detail[:_MAX_KEY_CHARS_SHOWN]).decode()
+        if len(detail) > _MAX_KEY_CHARS_SHOWN:
+            shown += "..."
+    elif detail:
+        shown = ", ".join(str(a) for a in detail)
+    else:
+        shown = ""
+    try:
+        label = Status(status).label
+    except ValueError:
+        label = str(status)
+    text = f"{name}({shown}) -> {label}"
+    return f"{text} ({why})" if why else text
 
 
 def describe_process_code(code: int, export: str = "process") -> str:
@@ -308,8 +372,22 @@ class HostCalls:
         self.malloc: Callable[[int], int] | None = None
         #: The document of the current ``process`` call, None outside one.
         self.document: IngestDocument | None = None
-        #: Last Error/Critical log line of the current call: the failure message.
+        #: Last Error/Critical log line of the current call: the failure message
+        #: (at most MAX_FAILURE_MESSAGE_BYTES of it).
         self.last_error: str | None = None
+        #: The last host call of the current guest call that did not return Ok:
+        #: (import name, key text or raw arguments, status, why or None); see
+        #: :func:`describe_failed_call`. Only the non-Ok paths write it.
+        self.last_failed_call: tuple[str, Any, int, str | None] | None = None
+        #: The last Error/Critical line of the current call, not yet logged (see release_held_error).
+        self.held_error: tuple[int, str, str] | None = None
+        #: Log lines written / bytes of guest text written in the current guest
+        #: call, and lines dropped once its budget was spent (see end_log_budget).
+        self.log_lines = 0
+        self.log_bytes = 0
+        self.log_suppressed = 0
+        self.log_suppressed_bytes = 0
+        self._log_suppressed_level = logging.DEBUG
         self._in_malloc = False
         self._view: memoryview | None = None
         self._view_size = -1
@@ -391,29 +469,49 @@ class HostCalls:
 
     # -- the imports -------------------------------------------------------
 
+    # The non-Ok paths record the call in ``last_failed_call`` (for trap
+    # messages); the Ok paths do no extra work.
+
+    def _failed(self, name: str, detail: Any, status: int, why: str | None = None) -> int:
+        self.last_failed_call = (name, detail, status, why)
+        return status
+
+    def _outside(self, name: str, args: tuple) -> int:
+        why = "called from inside the guest's malloc" if self._in_malloc else "called outside process"
+        return self._failed(name, args, _INVALID, why)
+
+    def _bad_key(self, name: str, key_ptr: int, key_len: int) -> int:
+        """InvalidArgument for a key that is not UTF-8 or not a valid path (in bounds)."""
+        shown = min(key_len, _MAX_KEY_CHARS_SHOWN * 4)
+        text = str(self._view[key_ptr : key_ptr + shown], "utf-8", "replace")  # type: ignore[index]
+        return self._failed(name, text, _INVALID, "not UTF-8 or not a valid field path")
+
     def get_field(self, key_ptr: int, key_len: int, ret_ptr_ptr: int, ret_len_ptr: int) -> int:
         doc = self.document
         if doc is None or self._in_malloc:
-            return _INVALID
+            return self._outside("elastic_get_field", (key_ptr, key_len, ret_ptr_ptr, ret_len_ptr))
         key_ptr &= _U32
         key_len &= _U32
         ret_ptr_ptr &= _U32
         ret_len_ptr &= _U32
         if not self._fits(max(key_ptr + key_len, ret_ptr_ptr + 4, ret_len_ptr + 4)):
-            return _INVALID
+            return self._failed(
+                "elastic_get_field", (key_ptr, key_len, ret_ptr_ptr, ret_len_ptr), _INVALID, "out of bounds"
+            )
         parts, key = self._path(self._view, key_ptr, key_len)
         if not parts:
-            return _INVALID
+            return self._bad_key("elastic_get_field", key_ptr, key_len)
         try:
             value = doc.get_path(parts, key)
         except FieldPathError:
-            return _INVALID
+            return self._failed("elastic_get_field", key, _INVALID, "invalid path")
         if value is MISSING:
+            self.last_failed_call = ("elastic_get_field", key, _NOT_FOUND, None)
             return _NOT_FOUND
         data = orjson.dumps(value)
         ptr = self.guest_alloc(data)
         if ptr is None:
-            return _INTERNAL
+            return self._failed("elastic_get_field", key, _INTERNAL, f"the guest's malloc({len(data)}) failed")
         mem = self._view  # guest_alloc made sure it covers the new memory
         _pack_u32(mem, ret_ptr_ptr, ptr)
         _pack_u32(mem, ret_len_ptr, len(data))
@@ -422,47 +520,54 @@ class HostCalls:
     def put_field(self, key_ptr: int, key_len: int, value_ptr: int, value_len: int) -> int:
         doc = self.document
         if doc is None or self._in_malloc:
-            return _INVALID
+            return self._outside("elastic_put_field", (key_ptr, key_len, value_ptr, value_len))
         key_ptr &= _U32
         key_len &= _U32
         value_ptr &= _U32
         value_len &= _U32
         if not self._fits(max(key_ptr + key_len, value_ptr + value_len)):
-            return _INVALID
+            return self._failed(
+                "elastic_put_field", (key_ptr, key_len, value_ptr, value_len), _INVALID, "out of bounds"
+            )
         mem = self._view
         parts, key = self._path(mem, key_ptr, key_len)
         if not parts:
-            return _INVALID
+            return self._bad_key("elastic_put_field", key_ptr, key_len)
         try:
             value = orjson.loads(mem[value_ptr : value_ptr + value_len])
             # A value needs 2 bytes per level: short ones cannot nest too deep.
             if value_len >= 2 * (MAX_DEPTH - len(parts)) and nesting_depth(value) + len(parts) > MAX_DEPTH:
-                return _INVALID
+                return self._failed("elastic_put_field", key, _INVALID, f"nested deeper than {MAX_DEPTH} levels")
             doc.put_path(parts, key, value)
-        except (orjson.JSONDecodeError, FieldPathError):
-            return _INVALID
+        except orjson.JSONDecodeError:
+            return self._failed("elastic_put_field", key, _INVALID, "the value is not UTF-8 JSON")
+        except FieldPathError:
+            return self._failed("elastic_put_field", key, _INVALID, "the path cannot be set")
         return _OK
 
     def remove_field(self, key_ptr: int, key_len: int) -> int:
         doc = self.document
         if doc is None or self._in_malloc:
-            return _INVALID
+            return self._outside("elastic_remove_field", (key_ptr, key_len))
         key_ptr &= _U32
         key_len &= _U32
         if not self._fits(key_ptr + key_len):
-            return _INVALID
+            return self._failed("elastic_remove_field", (key_ptr, key_len), _INVALID, "out of bounds")
         parts, key = self._path(self._view, key_ptr, key_len)
         if not parts:
-            return _INVALID
+            return self._bad_key("elastic_remove_field", key_ptr, key_len)
         try:
-            return _OK if doc.remove_path(parts, key) else _NOT_FOUND
+            if doc.remove_path(parts, key):
+                return _OK
         except FieldPathError:
-            return _INVALID
+            return self._failed("elastic_remove_field", key, _INVALID, "invalid path")
+        self.last_failed_call = ("elastic_remove_field", key, _NOT_FOUND, None)
+        return _NOT_FOUND
 
     def get_current_time_nanoseconds(self, ret_ptr: int) -> int:
         ret_ptr &= _U32
         if not self._fits(ret_ptr + 8):
-            return _INVALID
+            return self._failed("elastic_get_current_time_nanoseconds", (ret_ptr,), _INVALID, "out of bounds")
         _pack_u64(self._view, ret_ptr, time.time_ns())
         return _OK
 
@@ -470,15 +575,71 @@ class HostCalls:
         msg_ptr &= _U32
         msg_len &= _U32
         if not 0 <= level <= 4:
-            return _INVALID
+            return self._failed("elastic_log", (level, msg_ptr, msg_len), _INVALID, "no such level")
         if not self._fits(msg_ptr + msg_len):
-            return _INVALID
+            return self._failed("elastic_log", (level, msg_ptr, msg_len), _INVALID, "out of bounds")
+        py_level = _PY_LEVEL_LIST[level]
+        is_error = level >= 3  # Error, Critical: the failure message even when not written
+        if not self.logger.isEnabledFor(py_level) and not is_error:
+            return _OK  # not written: nothing read, nothing counted
+        data = self._view[msg_ptr : msg_ptr + msg_len]  # type: ignore[index]
+        if is_error:
+            text, omitted = cut_utf8(data, MAX_FAILURE_MESSAGE_BYTES)
+            self.last_error = text + truncation_note(omitted) if omitted else text
+            if not self.logger.isEnabledFor(py_level):
+                return _OK
+        written = msg_len if msg_len <= MAX_LOG_LINE_BYTES else MAX_LOG_LINE_BYTES
+        if (
+            self.log_suppressed  # once spent, the budget stays spent for this call: no gaps
+            or self.log_lines >= MAX_LOG_LINES_PER_DOCUMENT
+            or self.log_bytes + written > MAX_LOG_BYTES_PER_DOCUMENT
+        ):
+            self.log_suppressed += 1
+            self.log_suppressed_bytes += msg_len
+            if py_level > self._log_suppressed_level:
+                self._log_suppressed_level = py_level
+            return _OK
         # Lenient on purpose: a log line with a bad byte is still worth reading.
-        message = str(self._view[msg_ptr : msg_ptr + msg_len], "utf-8", "replace")
-        if level >= LogLevel.ERROR:
-            self.last_error = message
-        self.logger.log(_PY_LEVELS[LogLevel(level)], "%s", message)
+        if msg_len <= MAX_LOG_LINE_BYTES:
+            message = str(data, "utf-8", "replace")
+        else:
+            message, omitted = cut_utf8(data, MAX_LOG_LINE_BYTES)
+            message += truncation_note(omitted)
+        self.log_lines += 1
+        self.log_bytes += written
+        if is_error:
+            # Held until the call's outcome is known: when it fails, this line is
+            # its failure message (in the failure record), not also a log line.
+            if self.held_error is not None:
+                self.logger.log(*self.held_error)
+            self.held_error = (py_level, "%s", message)
+            return _OK
+        self.logger.log(py_level, "%s", message)
         return _OK
+
+    def release_held_error(self, failed: bool) -> None:
+        """End of a guest call: the held Error line is logged unless the call
+        failed with it as its message (then the failure record carries it)."""
+        held, self.held_error = self.held_error, None
+        if held is not None and not failed:
+            self.logger.log(*held)
+
+    def end_log_budget(self, what: str = "this document") -> None:
+        """Close the log budget of a guest call: say how many lines were dropped
+        (if any), and give the next call a fresh budget."""
+        if self.log_suppressed:
+            self.logger.log(
+                max(self._log_suppressed_level, logging.WARNING),
+                "%s more log lines (%s bytes) of %s were not written: the log budget is %d lines "
+                "or %d KiB per document",
+                f"{self.log_suppressed:,}",
+                f"{self.log_suppressed_bytes:,}",
+                what,
+                MAX_LOG_LINES_PER_DOCUMENT,
+                MAX_LOG_BYTES_PER_DOCUMENT // 1024,
+            )
+        self.log_lines = self.log_bytes = self.log_suppressed = self.log_suppressed_bytes = 0
+        self._log_suppressed_level = logging.DEBUG
 
     def abi_version(self) -> int:
         return ABI_VERSION_WORD
@@ -498,6 +659,9 @@ class HostCalls:
 
         def failed(name: str) -> int:
             logger.exception("host function %s failed", name)
+            host = ref()
+            if host is not None:
+                host.last_failed_call = (name, None, _INTERNAL, "host error")
             return _INTERNAL
 
         def get_field(a: int, b: int, c: int, d: int) -> int:

@@ -241,7 +241,7 @@ def _add_cache_options(command: argparse.ArgumentParser) -> None:
 
 
 def _add_isolation_options(command: argparse.ArgumentParser) -> None:
-    from .workers import DEFAULT_BATCH_SIZE, DEFAULT_TIMEOUT
+    from .workers import DEFAULT_BATCH_SIZE, DEFAULT_LOAD_TIMEOUT, DEFAULT_TIMEOUT
 
     command.add_argument(
         "--isolation",
@@ -259,6 +259,14 @@ def _add_isolation_options(command: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help=f"time limit of one guest call on one document, for processors whose pipeline sets none "
         f"(default: {DEFAULT_TIMEOUT}); enforced with --isolation process only",
+    )
+    command.add_argument(
+        "--load-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help=f"time limit of each guest set-up call at load (start function, _initialize, configure), "
+        f"not counting compilation (default: {DEFAULT_LOAD_TIMEOUT}); enforced with --isolation process only",
     )
     command.add_argument(
         "--batch-size",
@@ -280,7 +288,7 @@ def _add_isolation_options(command: argparse.ArgumentParser) -> None:
 
 def _isolated_pipeline(args: argparse.Namespace, cache: CompileCache | None) -> Any:
     """The pipeline in a worker process (``--isolation process``)."""
-    from .workers import DEFAULT_TIMEOUT, IsolatedPipeline
+    from .workers import DEFAULT_LOAD_TIMEOUT, DEFAULT_TIMEOUT, IsolatedPipeline
 
     if args.batch_size < 1:
         raise IngestHostError(f"--batch-size must be at least 1, found {args.batch_size}")
@@ -289,6 +297,7 @@ def _isolated_pipeline(args: argparse.Namespace, cache: CompileCache | None) -> 
         "cache": cache,
         "max_memory": args.max_memory,
         "timeout": args.timeout if args.timeout is not None else DEFAULT_TIMEOUT,
+        "load_timeout": args.load_timeout if args.load_timeout is not None else DEFAULT_LOAD_TIMEOUT,
         "batch_size": args.batch_size,
         "max_restarts": args.max_restarts,
         "collect_stats": bool(getattr(args, "stats", False) or getattr(args, "stats_json", None)),
@@ -348,8 +357,10 @@ def _check_process_args(args: argparse.Namespace) -> None:
         raise IngestHostError(f"--max-restarts must be 0 or more, found {args.max_restarts}")
     if args.batch_size < 1:
         raise IngestHostError(f"--batch-size must be at least 1, found {args.batch_size}")
-    if args.timeout is not None and not 0 < args.timeout < float("inf"):
-        raise IngestHostError(f"--timeout must be a positive number of seconds, found {args.timeout}")
+    for name in ("timeout", "load_timeout"):
+        value = getattr(args, name)
+        if value is not None and not 0 < value < float("inf"):
+            raise IngestHostError(f"--{name.replace('_', '-')} must be a positive number of seconds, found {value}")
     if args.max_line_bytes < 1:
         raise IngestHostError(f"--max-line-bytes must be at least 1 byte, found {args.max_line_bytes}")
 
@@ -447,8 +458,9 @@ def _signals_stop_the_run() -> Iterator[None]:
 def cmd_process(args: argparse.Namespace) -> int:
     _check_process_args(args)
     isolated = args.isolation == "process"
-    if not isolated and args.timeout is not None:
-        log.warning("--timeout is not enforced with --isolation none")
+    for given in ("--timeout", "--load-timeout"):
+        if not isolated and getattr(args, given[2:].replace("-", "_")) is not None:
+            log.warning("%s is not enforced with --isolation none", given)
     failures_lazy = False
     if args.failures is not None:
         failures_path = args.failures

@@ -129,54 +129,111 @@ class GuestModule:
         return cls.from_bytes(read_module_bytes(path), engine, name=str(path))
 
     def instantiate(
-        self, params: bytes = b"{}", logger: logging.Logger | None = None, wasi: WasiGrant | None = None
+        self,
+        params: bytes = b"{}",
+        logger: logging.Logger | None = None,
+        wasi: WasiGrant | None = None,
+        *,
+        watch: Any = None,
+        tag: str | None = None,
     ) -> "GuestInstance":
+        """A new instance, set up (start function, ``_initialize``, ``configure``).
+
+        ``watch`` (a worker's :class:`~ingesthost.workers.Watchdog`, or None)
+        times each of those set-up calls against the load time limit;
+        ``tag`` is the processor's, for its messages.
+        """
         return GuestInstance(
-            self, params, logger or logging.getLogger(f"ingesthost.guest.{Path(self.name).stem}"), wasi
+            self,
+            params,
+            logger or logging.getLogger(f"ingesthost.guest.{Path(self.name).stem}"),
+            wasi,
+            watch=watch,
+            tag=tag,
         )
+
+
+#: What the instantiation phase is called in load time-limit messages: the
+#: guest code that runs while wasmer instantiates a module is its start function.
+START_FUNCTION = "start function"
 
 
 class GuestInstance:
     """One live instance of a guest with its host calls bound.
 
-    Construction runs ``_initialize`` (if exported) and ``configure`` (if
+    Construction runs the module's start function (inside wasmer's
+    instantiation), ``_initialize`` (if exported) and ``configure`` (if
     exported) with ``params``; any failure there raises ModuleLoadError.
+    With a ``watch`` (in a worker), each of these three runs under the load
+    time limit, and the worker is killed if one does not return in time.
+    Their log lines share one log budget (see ``abi.MAX_LOG_LINES_PER_DOCUMENT``).
     """
 
     def __init__(
-        self, module: GuestModule, params: bytes, logger: logging.Logger, wasi: WasiGrant | None = None
+        self,
+        module: GuestModule,
+        params: bytes,
+        logger: logging.Logger,
+        wasi: WasiGrant | None = None,
+        *,
+        watch: Any = None,
+        tag: str | None = None,
     ) -> None:
         self.module = module
         self.host = abi.HostCalls(logger)
+        self._watch = watch
+        self._tag = tag
         store = module.engine.store
         try:
-            base = wasi.import_object(store, module.module, module.name) if wasi is not None else None
-            instance = wasmer.Instance(module.module, self.host.import_object(store, base))
-        except RuntimeError as exc:
-            raise ModuleLoadError(module.name, f"instantiation failed: {_first_line(exc)}") from exc
-        exports = instance.exports
-        self.host.bind(exports.memory, exports.malloc)
-        self._instance = instance
-        self._process = exports.process
-        shape = module.shape
+            try:
+                base = wasi.import_object(store, module.module, module.name) if wasi is not None else None
+                imports = self.host.import_object(store, base)
+                instance = self._setup_call(START_FUNCTION, wasmer.Instance, module.module, imports)
+            except RuntimeError as exc:
+                raise ModuleLoadError(
+                    module.name, f"instantiation failed: {_first_line(exc)}{self._failed_call_hint()}"
+                ) from exc
+            exports = instance.exports
+            self.host.bind(exports.memory, exports.malloc)
+            self._instance = instance
+            self._process = exports.process
+            shape = module.shape
+            try:
+                if shape.has_initialize:
+                    self._setup_call(abi.INITIALIZE_EXPORT, getattr(exports, abi.INITIALIZE_EXPORT))
+                if shape.configure_export:
+                    self._configure(shape.configure_export, getattr(exports, shape.configure_export), params)
+            except RuntimeError as exc:
+                self.close()
+                raise ModuleLoadError(
+                    module.name, f"trapped during set-up: {_first_line(exc)}{self._failed_call_hint()}"
+                ) from exc
+            except ModuleLoadError:
+                self.close()
+                raise
+        finally:
+            self._watch = None  # the load time limit is for set-up only
+            self.host.end_log_budget("the set-up (start function, _initialize, configure)")
+            self.host.last_failed_call = None
+
+    def _setup_call(self, export: str, fn: Callable[..., T], *args: Any) -> T:
+        """Call one set-up function, under the load time limit when watched."""
+        watch = self._watch
+        if watch is None:
+            return fn(*args)
+        token = watch.enter_load(self.module.name, export, self._tag)
         try:
-            if shape.has_initialize:
-                getattr(exports, abi.INITIALIZE_EXPORT)()
-            if shape.configure_export:
-                self._configure(shape.configure_export, getattr(exports, shape.configure_export), params)
-        except RuntimeError as exc:
-            self.close()
-            raise ModuleLoadError(module.name, f"trapped during set-up: {_first_line(exc)}") from exc
-        except ModuleLoadError:
-            self.close()
-            raise
+            return fn(*args)
+        finally:
+            watch.leave(token)
 
     def _configure(self, name: str, configure: wasmer.Function, params: bytes) -> None:
         self.host.last_error = None
-        ptr = self.host.guest_alloc(params)
+        ptr = self._setup_call("malloc", self.host.guest_alloc, params)
         if ptr is None:
             raise ModuleLoadError(self.module.name, f"{name}: the guest's malloc failed for the params")
-        code = configure(ptr, len(params))
+        code = self._setup_call(name, configure, ptr, len(params))
+        self.host.release_held_error(failed=code != 0 and self.host.last_error is not None)
         if code != 0:
             detail = self.host.last_error or abi.describe_process_code(code, name)
             raise ModuleLoadError(self.module.name, f"{name} rejected the params: {detail}")
@@ -190,13 +247,28 @@ class GuestInstance:
         host = self.host
         host.document = document
         host.last_error = None
+        host.last_failed_call = None
+        code = -1
         try:
             code = self._process()
         except RuntimeError as exc:
-            raise GuestTrap(_first_line(exc) + self._memory_hint()) from None
+            raise GuestTrap(_first_line(exc) + self._memory_hint() + self._failed_call_hint()) from None
         finally:
             host.document = None
+            if host.held_error is not None:
+                host.release_held_error(failed=code not in (abi.PROCESS_KEEP, abi.PROCESS_DROP, -1))
+            if host.log_lines:  # a budget was used: report what it dropped, reset it
+                host.end_log_budget()
         return code, host.last_error
+
+    def _failed_call_hint(self) -> str:
+        """What the guest was last told "no" by the host: a guest that panics
+        when a host call fails (as the proof of concept's SDK does) traps with
+        only ``unreachable`` to say so."""
+        entry = self.host.last_failed_call
+        if entry is None:
+            return ""
+        return f" (the last host call that did not return Ok: {abi.describe_failed_call(entry)})"
 
     def _memory_hint(self) -> str:
         """Why a trap probably happened when the guest used all the memory it may have."""

@@ -8,9 +8,12 @@ itself, on a tampered artifact) that crashes its process is another process.
 So :class:`IsolatedPipeline` runs the pipeline in a child process and keeps
 only bytes in the parent:
 
-* **Building.** The child builds the pipeline itself from a picklable
-  :class:`WorkerSpec` (a pipeline file, a definition, a module, or a factory
-  function) — no guest code (``configure`` included) ever runs in the parent.
+* **Building.** The parent reads the pipeline once, at start, into a
+  snapshot (the parsed files, nested ones included, and the module bytes;
+  :class:`ingesthost.config.PipelineSnapshot`) carried by a picklable
+  :class:`WorkerSpec`; every worker, the replacements included, builds the
+  pipeline from that snapshot, so an edit on disk mid-run changes nothing.
+  No guest code (``configure`` included) ever runs in the parent.
   The on-disk compile cache (on by default) means a replacement worker loads
   machine code instead of compiling it. Workers are forked from
   multiprocessing's *forkserver*, a clean process that has imported
@@ -49,6 +52,7 @@ failure output.
 
 from __future__ import annotations
 
+import copy
 import ctypes
 import dataclasses
 import importlib
@@ -73,10 +77,11 @@ import orjson
 from . import runner
 from .document import MAX_DEPTH, IngestDocument
 from .engine import DEFAULT_COMPILER, CompilerUnavailableError
-from .errors import IngestHostError, InputError, PipelineConfigError, ProcessorError
+from .errors import IngestHostError, InputError, ModuleLoadError, PipelineConfigError, ProcessorError
 from .loader import DEFAULT_MAX_MEMORY, CompileCache, default_cache_dir
-from .ndjson import DEFAULT_MAX_LINE_BYTES, Record, dumps_line, read_records
-from .pipeline import DocumentResult, Pipeline
+from .ndjson import DEFAULT_MAX_LINE_BYTES, Record, dumps_line, read_blocks, read_records
+from .config import PipelineSnapshot
+from .pipeline import DocumentResult, Pipeline, document_json, take_snapshot
 from .processors import wasm as _wasm
 
 logger = logging.getLogger(__name__)
@@ -89,6 +94,10 @@ DEFAULT_BATCH_SIZE = 512
 DEFAULT_BATCH_BYTES = 4 * 1024 * 1024
 #: How long a worker may take to build the pipeline (compiling included) and say "ready".
 DEFAULT_STARTUP_TIMEOUT = 120.0
+#: How long each guest set-up call at load (a module's start function, its
+#: ``_initialize``, its ``malloc`` for the params, its ``configure``) may run.
+#: Compiling is not counted: it is bounded by ``startup_timeout`` only.
+DEFAULT_LOAD_TIMEOUT = 10.0
 
 # The shared slot: four signed 64-bit integers.
 _DEADLINE = 0  # monotonic_ns() after which the running guest call is overdue; 0: no guest running
@@ -129,6 +138,14 @@ class WorkerSpec:
     forkserver's own directory is wherever it was first started).
     ``timeout`` is the default time limit of wasm processors that set none.
     ``cache_dir`` None means no compile cache.
+
+    ``snapshot`` (set by :meth:`with_snapshot`, which the
+    ``IsolatedPipeline.from_*`` constructors call in the parent) holds the
+    pipeline files, parsed, and the module bytes as they were when the run
+    started: every worker, replacements included, builds from it and never
+    reads them from disk, so editing, breaking or deleting them mid-run
+    changes nothing. Without one (a ``factory``, or a spec made by hand) the
+    worker reads the disk each time it starts.
     """
 
     kind: str
@@ -147,11 +164,36 @@ class WorkerSpec:
     sys_path: tuple[str, ...] = ()
     collect_stats: bool = False
     confine_to: str | None = None
+    snapshot: PipelineSnapshot | None = dataclasses.field(default=None, compare=False, repr=False)
+
+    def with_snapshot(self) -> "WorkerSpec":
+        """This spec with a :attr:`snapshot` taken now, in this process: the
+        pipeline is read and checked (its errors raised here) but nothing is
+        compiled and no guest code runs. Relative paths are read from the
+        current directory, which must be :attr:`cwd`. A ``factory`` spec is
+        returned as it is (its pipeline is whatever the factory builds)."""
+        if self.kind not in ("file", "definition", "module"):
+            return self
+        if os.path.abspath(self.cwd) != os.getcwd():
+            raise IngestHostError(f"a snapshot must be taken in the worker's directory {self.cwd}")
+        snapshot = take_snapshot(
+            self.kind,
+            path=self.path,
+            definition=self.definition,
+            base_dir=self.base_dir or self.cwd,
+            params=self.params,
+            tag=self.tag,
+            compiler=self.compiler,
+            max_memory=self.max_memory,
+            confine_to=self.confine_to if self.kind != "module" else None,
+        )
+        return dataclasses.replace(self, snapshot=snapshot)
 
     def build(self) -> Pipeline:
-        """Build the pipeline (in the worker). Raises what ``Pipeline.from_*`` raises."""
+        """Build the pipeline (in the worker), from :attr:`snapshot` when there
+        is one. Raises what ``Pipeline.from_*`` raises."""
         cache: CompileCache | None = CompileCache(self.cache_dir) if self.cache_dir is not None else None
-        common = {"compiler": self.compiler, "cache": cache, "max_memory": self.max_memory}
+        common = {"compiler": self.compiler, "cache": cache, "max_memory": self.max_memory, "snapshot": self.snapshot}
         if self.kind == "file":
             assert self.path is not None
             return Pipeline.from_file(self.path, confine_to=self.confine_to, **common)
@@ -209,15 +251,21 @@ class Watchdog:
     into the shared slot (deadline last, so a parent that sees a deadline
     sees its processor too); :meth:`leave` restores what was there. The
     first time a processor is seen its id, type, tag and timeout are sent
-    to the parent, before the slot names it.
+    to the parent, before the slot names it. :meth:`enter_load` does the
+    same for one set-up call of a new guest instance (start function,
+    ``_initialize``, ``configure``) under ``load_timeout``; its registration
+    also names the module and the export, for the parent's message.
     """
 
-    def __init__(self, slot: Any, conn: Any, default_timeout: float) -> None:
+    def __init__(
+        self, slot: Any, conn: Any, default_timeout: float, load_timeout: float = DEFAULT_LOAD_TIMEOUT
+    ) -> None:
         # A memoryview of the shared integers: item stores are single aligned
         # 8-byte writes, and a little cheaper than through ctypes.
         self._slot = _int64_view(slot)
         self._conn = conn
         self._default_ns = int(default_timeout * 1e9)
+        self._load_timeout = float(load_timeout)
         self._entries: dict[Any, tuple[int, int]] = {}
         self._now = time.monotonic_ns
 
@@ -230,6 +278,22 @@ class Watchdog:
         entry = self._entries.get(processor)
         if entry is None:
             entry = self._register(processor)
+        slot[_PROCESSOR] = entry[0]
+        slot[_DEADLINE] = self._now() + entry[1]
+        return saved
+
+    def enter_load(self, module: str, export: str, tag: str | None) -> Any:
+        """Start the load clock of one set-up call; :meth:`leave` stops it."""
+        key = ("load", module, export, tag)
+        entry = self._entries.get(key)
+        if entry is None:
+            watch_id = len(self._entries)
+            self._conn.send(("register", watch_id, "wasm", tag, self._load_timeout, module, export))
+            entry = self._entries[key] = (watch_id, int(self._load_timeout * 1e9))
+        slot = self._slot
+        saved: Any = slot[_DEADLINE]
+        if saved:
+            saved = (saved, slot[_PROCESSOR])
         slot[_PROCESSOR] = entry[0]
         slot[_DEADLINE] = self._now() + entry[1]
         return saved
@@ -305,10 +369,20 @@ def _int64_view(slot: Any) -> memoryview:
     return view if view.format == "q" else view.cast("B").cast("q")
 
 
-def worker_main(conn: Any, slot: Any, spec: WorkerSpec, log_level: int) -> None:
-    """The worker process: build the pipeline, say ready, answer batches until told to stop."""
+def worker_main(
+    conn: Any, slot: Any, spec: WorkerSpec, log_level: int, load_timeout: float = DEFAULT_LOAD_TIMEOUT
+) -> None:
+    """The worker process: build the pipeline, say ready, answer batches until told to stop.
+
+    The watchdog is installed before the pipeline is built, so guest code
+    that runs at load (start functions, ``_initialize``, ``configure``) is
+    timed against ``load_timeout`` (compiling is not guest code: untimed).
+    """
     slot = _int64_view(slot)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # Ctrl-C and a SIGTERM sent to the whole process group are the parent's to
+    # handle: it abandons the batch in flight and stops this worker itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _die_with_parent()
     try:  # documents travel through the pipe only: nothing may write to the real stdout
         sys.stdout.flush()
@@ -326,14 +400,15 @@ def worker_main(conn: Any, slot: Any, spec: WorkerSpec, log_level: int) -> None:
     for entry in reversed(spec.sys_path):
         if entry not in sys.path:
             sys.path.insert(0, entry)
+    _wasm.watchdog = Watchdog(slot, conn, spec.timeout, load_timeout)
     try:
         pipeline = spec.build()
     except BaseException as exc:  # everything goes back to the parent, which decides
+        _wasm.watchdog = None
         kind = type(exc).__name__
         text = str(exc) if isinstance(exc, IngestHostError) else "".join(traceback.format_exception_only(type(exc), exc)).strip()
         conn.send(("error", kind, text))
         return
-    _wasm.watchdog = Watchdog(slot, conn, spec.timeout)
     conn.send(("ready", os.getpid()))
     try:
         while True:
@@ -360,12 +435,9 @@ def worker_main(conn: Any, slot: Any, spec: WorkerSpec, log_level: int) -> None:
         pipeline.close()
 
 
-def _numbered(records: Iterable[Record], offset: int, slot: Any) -> Iterator[Record]:
-    """Renumber records to their input line and publish the one in progress."""
+def _published(records: Iterable[Record], slot: Any) -> Iterator[Record]:
+    """Publish the number of the record in progress in the slot."""
     for record in records:
-        record.line += offset
-        if record.error is not None:
-            record.error.line = record.line
         slot[_ITEM] = record.line
         yield record
 
@@ -374,20 +446,13 @@ def _run_lines(
     pipeline: Pipeline, slot: Any, first: int, block: bytes, source: str, read_options: dict[str, Any]
 ) -> tuple[bytes, bytes, dict[str, int]]:
     """One block of NDJSON lines (the first is line ``first``) through
-    :func:`ingesthost.runner.run`, reading it with :func:`read_records` as an
-    in-process run reads its input."""
-    records = _numbered(read_records(io.BytesIO(block), source, **read_options), first - 1, slot)
-    output, failures = io.BytesIO(), io.BytesIO()
+    :func:`ingesthost.runner.run_block`, reading it with :func:`read_records`
+    as an in-process run reads its input."""
+    records = _published(read_records(io.BytesIO(block), source, first_line=first, **read_options), slot)
     try:
-        summary = runner.run(pipeline, records, output, failures, source=source)
+        return runner.run_block(pipeline, records, source)
     finally:
         slot[_ITEM] = _IDLE
-    counts = {
-        name: value
-        for name, value in dataclasses.asdict(summary).items()
-        if isinstance(value, int) and not isinstance(value, bool)
-    }
-    return output.getvalue(), failures.getvalue(), counts
 
 
 def _run_docs(pipeline: Pipeline, slot: Any, first: int, lines: list[bytes]) -> list[Any]:
@@ -472,18 +537,23 @@ def _context() -> Any:
 class _Worker:
     """One worker process, its pipe and its slot (parent side)."""
 
-    def __init__(self, spec: WorkerSpec, startup_timeout: float) -> None:
+    def __init__(self, spec: WorkerSpec, startup_timeout: float, load_timeout: float = DEFAULT_LOAD_TIMEOUT) -> None:
         context = _context()
         self.slot = context.RawArray("q", _SLOT_SIZE)
         self.slot[_ITEM] = _IDLE
         self.processors: dict[int, tuple[str, str | None, float]] = {}
+        #: Watch ids of guest set-up calls: (module name, export).
+        self.load_phases: dict[int, tuple[str, str]] = {}
         self._sender: threading.Thread | None = None
         self.conn, child_conn = context.Pipe(duplex=True)
         for end in (self.conn, child_conn):
             _grow_buffers(end.fileno())
         level = logging.getLogger("ingesthost").getEffectiveLevel()
         self.process = context.Process(
-            target=worker_main, args=(child_conn, self.slot, spec, level), name="ingesthost-worker", daemon=True
+            target=worker_main,
+            args=(child_conn, self.slot, spec, level, load_timeout),
+            name="ingesthost-worker",
+            daemon=True,
         )
         started = time.perf_counter()
         self.process.start()
@@ -501,28 +571,76 @@ class _Worker:
         return self.process.pid
 
     def _wait_ready(self, startup_timeout: float) -> None:
+        """Wait for "ready", enforcing the load time limit of guest set-up calls
+        (published in the slot like a document's deadline) and ``startup_timeout``
+        on the whole start-up (compiling included)."""
         deadline = time.monotonic() + startup_timeout
+        conn, sentinel = self.conn, self.process.sentinel
+        eof = False
         while True:
+            snapshot = self._snapshot()
+            now = time.monotonic_ns()
+            if snapshot is not None and now >= snapshot[0] and self.process.is_alive():
+                raise self._load_overrun(snapshot)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise WorkerError(f"the worker process did not load the pipeline within {startup_timeout:g} s")
-            if not mp_connection.wait([self.conn, self.process.sentinel], min(remaining, 1.0)):
+                raise WorkerError(
+                    f"the worker process did not load the pipeline within {startup_timeout:g} s{self._loading()}"
+                )
+            wait = min(remaining, _MAX_POLL)
+            if snapshot is not None:
+                wait = min(wait, (snapshot[0] - now) / 1e9 + 0.001)
+            if not mp_connection.wait([conn, sentinel], wait):
                 continue
-            while self.conn.poll(0):
+            recheck = now + int(wait * 1e9)  # however many messages come, look at the slot again by then
+            while conn.poll(0):
                 try:
-                    message = self.conn.recv()
+                    message = conn.recv()
                 except (EOFError, OSError):
+                    eof = True
                     break
                 if message[0] == "ready":
                     return
                 if message[0] == "error":
                     raise _startup_error(message[1], message[2])
                 self._handle(message)
-            if not self.process.is_alive() or self.conn.closed:
+                if time.monotonic_ns() >= recheck:
+                    break
+            if not self.process.is_alive() or conn.closed:
+                if not eof and not conn.closed and conn.poll(0):
+                    continue  # read what it sent before it went first: its error, the set-up call it was in
                 self.process.join(5)
                 raise WorkerError(
                     f"the worker process died while loading the pipeline ({_signal_name(self.process.exitcode)})"
+                    f"{self._loading()}"
                 )
+
+    def _loading(self) -> str:
+        """`` in <export> of module <name>`` when a guest set-up call is running, else ""."""
+        snapshot = self._snapshot()
+        if snapshot is None:
+            return ""
+        phase = self.load_phases.get(snapshot[1])
+        return f" in {phase[1]} of module {phase[0]}" if phase else ""
+
+    def _load_overrun(self, snapshot: tuple[int, int, int]) -> IngestHostError:
+        """Kill a worker whose guest overran its deadline while the pipeline loaded."""
+        self.kill()
+        self._drain()  # the registration naming the call may still be in the pipe
+        what, reason = self._overrun(snapshot[1])
+        if snapshot[1] in self.load_phases:
+            return ModuleLoadError(what, reason)
+        return WorkerError(f"the worker process could not load the pipeline: {reason}")
+
+    def _overrun(self, watch_id: int) -> tuple[str, str]:
+        """(module or processor, what overran) for a deadline that passed."""
+        ptype, tag, timeout = self.processors.get(watch_id, ("wasm", None, float("nan")))
+        phase = self.load_phases.get(watch_id)
+        if phase is None:
+            return ptype, f"guest ran longer than its {format_seconds(timeout)} s timeout"
+        module, export = phase
+        where = f", processor tag [{tag}]" if tag else ""
+        return module, f"{export} did not return within {format_seconds(timeout)} s (load_timeout{where})"
 
     def _handle(self, message: tuple) -> None:
         kind = message[0]
@@ -532,8 +650,10 @@ class _Worker:
             if target.isEnabledFor(level):
                 target.handle(target.makeRecord(name, level, "(worker)", 0, text, None, None))
         elif kind == "register":
-            _, watch_id, ptype, tag, timeout = message
+            _, watch_id, ptype, tag, timeout, *phase = message
             self.processors[watch_id] = (ptype, tag, timeout)
+            if phase:  # a guest set-up call: (module, export)
+                self.load_phases[watch_id] = (phase[0], phase[1])
 
     def _snapshot(self) -> tuple[int, int, int] | None:
         """(deadline, processor, item) as one consistent reading, or None when no guest runs.
@@ -591,6 +711,9 @@ class _Worker:
             wait = _MAX_POLL if snapshot is None else min(_MAX_POLL, (snapshot[0] - now) / 1e9 + 0.001)
             if not mp_connection.wait([conn, sentinel], wait):
                 continue
+            # However many messages arrive (a guest logging in a loop), look at
+            # the slot again no later than ``wait`` from now.
+            recheck = now + int(wait * 1e9)
             while conn.poll(0):
                 try:
                     answer = conn.recv()
@@ -599,6 +722,8 @@ class _Worker:
                 if answer[0] == "done":
                     return answer[1]
                 self._handle(answer)
+                if time.monotonic_ns() >= recheck:
+                    break
             if not self.process.is_alive():
                 raise self._post_mortem()
 
@@ -622,13 +747,11 @@ class _Worker:
         _, watch_id, item = snapshot
         self.kill()
         replies = self._drain()  # registrations sent just before the slot was written are here too
-        ptype, tag, timeout = self.processors.get(watch_id, ("wasm", None, float("nan")))
-        error = ProcessorError(
-            f"guest ran longer than its {format_seconds(timeout)} s timeout",
-            processor_type=ptype,
-            tag=tag,
-            kind="timeout",
-        )
+        ptype, tag, _ = self.processors.get(watch_id, ("wasm", None, float("nan")))
+        reason = self._overrun(watch_id)[1]
+        if watch_id in self.load_phases:  # a guest instance created while processing
+            reason = f"module {self.load_phases[watch_id][0]}: {reason}"
+        error = ProcessorError(reason, processor_type=ptype, tag=tag, kind="timeout")
         return _Incident(item if item >= 0 else None, error, replies)
 
     def _post_mortem(self) -> _Incident:
@@ -733,7 +856,14 @@ class IsolatedPipeline:
       output and failure records out, a :class:`~ingesthost.runner.RunSummary`.
 
     Every wasm processor's time limit is its own ``timeout``, else its
-    pipeline's, else ``timeout`` here (default 1 s). ``batch_size`` lines go
+    pipeline's, else ``timeout`` here (default 1 s). Guest code that runs
+    while the pipeline loads (each module's start function, ``_initialize``,
+    ``malloc`` for the params and ``configure``) has ``load_timeout`` per
+    call (default 10 s; compiling is not counted: ``startup_timeout``, default
+    120 s, bounds the whole start-up); a guest that overruns it is a
+    :class:`~ingesthost.errors.ModuleLoadError` naming the module and the
+    export, raised here. Every ``from_*`` constructor passes ``load_timeout``
+    on. ``batch_size`` lines go
     to the worker per message. ``max_restarts`` (None: no limit other than
     one per document) stops with :class:`WorkerError` after that many
     replacements. Not thread-safe: use one per thread.
@@ -747,8 +877,13 @@ class IsolatedPipeline:
         batch_bytes: int = DEFAULT_BATCH_BYTES,
         startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
         max_restarts: int | None = None,
+        load_timeout: float = DEFAULT_LOAD_TIMEOUT,
     ) -> None:
         _check_timeout(spec.timeout)
+        if isinstance(load_timeout, bool) or not isinstance(load_timeout, (int, float)) or not 0 < load_timeout < float("inf"):
+            raise IngestHostError(f"load_timeout must be a positive number of seconds, found {load_timeout!r}")
+        #: Seconds each guest set-up call at load may run (see the class docstring).
+        self.load_timeout = float(load_timeout)
         if batch_size < 1:
             raise IngestHostError(f"batch_size must be at least 1, found {batch_size}")
         self.spec = spec
@@ -781,7 +916,8 @@ class IsolatedPipeline:
         confine_to: str | Path | None = None,
         **options: Any,
     ) -> "IsolatedPipeline":
-        """A pipeline file, loaded in the worker (module paths relative to the file)."""
+        """A pipeline file (module paths relative to the file), read once here
+        with everything it names and built in the worker from that snapshot."""
         return cls._with_spec(
             "file", options, cache, timeout, confine_to, path=str(path), compiler=compiler, max_memory=max_memory
         )
@@ -808,7 +944,7 @@ class IsolatedPipeline:
             timeout,
             confine_to,
             path=source,
-            definition=definition,
+            definition=copy.deepcopy(definition),  # the caller's dict may change mid-run: not this
             base_dir=str(base_dir),
             compiler=compiler,
             max_memory=max_memory,
@@ -835,7 +971,7 @@ class IsolatedPipeline:
             timeout,
             None,
             path=str(module),
-            params=dict(params or {}),
+            params=copy.deepcopy(dict(params or {})),
             tag=tag,
             compiler=compiler,
             max_memory=max_memory,
@@ -851,7 +987,9 @@ class IsolatedPipeline:
         confine_to: str | Path | None,
         **fields: Any,
     ) -> "IsolatedPipeline":
-        """What the ``from_*`` constructors share: the spec's common fields, then the pipeline."""
+        """What the ``from_*`` constructors share: the spec's common fields, its
+        snapshot (the pipeline files and modules, read and checked here, once:
+        see :meth:`WorkerSpec.with_snapshot`), then the pipeline."""
         spec = WorkerSpec(
             kind,
             cache_dir=_cache_dir(cache),
@@ -859,7 +997,7 @@ class IsolatedPipeline:
             confine_to=None if confine_to is None else str(confine_to),
             collect_stats=bool(options.pop("collect_stats", False)),
             **fields,
-        )
+        ).with_snapshot()
         return cls(spec, **options)
 
     @classmethod
@@ -896,7 +1034,7 @@ class IsolatedPipeline:
     # -- workers -----------------------------------------------------------
 
     def _start(self) -> _Worker:
-        worker = _Worker(self.spec, self.startup_timeout)
+        worker = _Worker(self.spec, self.startup_timeout, self.load_timeout)
         self.last_startup_seconds = worker.startup_seconds
         logger.debug("worker %s ready in %.3f s", worker.pid, worker.startup_seconds)
         return worker
@@ -937,7 +1075,9 @@ class IsolatedPipeline:
             self.timeouts += 1
         else:
             self.crashes += 1
-        logger.warning("%s: %s; starting a new worker", where, incident.error)
+        # Info, not warning: the document's failure record already says it, and
+        # the summary counts restarts; printing it again would report it twice.
+        logger.info("%s: %s; starting a new worker", where, incident.error)
         if self.max_restarts is not None and self.restarts > self.max_restarts:
             raise WorkerError(
                 f"gave up after {self.max_restarts} worker restarts (the last: {where}: {incident.error})"
@@ -1012,8 +1152,8 @@ class IsolatedPipeline:
                         where = f"line {number}" if op == "run" else f"document {number + 1}"
                     self._retire(incident, where)
                     for answer in incident.replies:  # answers that made it out before the death
-                        in_flight.popleft()
-                        yield ("reply", self._unwrap(answer))
+                        entry = in_flight.popleft()
+                        yield ("reply", self._unwrap(answer), entry[1], entry[3])
                     lost = list(in_flight)
                     in_flight.clear()
                     for index, (_, start, payload, count) in enumerate(lost):
@@ -1036,8 +1176,8 @@ class IsolatedPipeline:
                                 ) from None
                     pending.extendleft(reversed(lost))
                     continue
-                in_flight.popleft()
-                yield ("reply", self._unwrap(reply))
+                entry = in_flight.popleft()
+                yield ("reply", self._unwrap(reply), entry[1], entry[3])
         finally:
             if in_flight and self._worker is not None:
                 # Abandoned with answers outstanding (the caller stopped early, or
@@ -1049,8 +1189,9 @@ class IsolatedPipeline:
     def process(self, doc: dict[str, Any]) -> dict[str, Any] | None:
         """Like :meth:`Pipeline.process`: the processed copy, or None when dropped;
         raises :class:`ProcessorError` (``kind`` ``timeout``/``crash`` included)
-        and :class:`InputError` for a document that is not a JSON object."""
-        (result,) = self.process_many([doc])
+        and :class:`InputError` for a document that is not a JSON object (or
+        not JSON-serialisable, or holds a number JSON cannot carry)."""
+        (result,) = self._results([doc], lambda index: "<input>")
         if result.status == "failed":
             assert result.error is not None
             raise result.error
@@ -1058,10 +1199,13 @@ class IsolatedPipeline:
 
     def process_many(self, docs: Iterable[dict[str, Any]]) -> Iterator[DocumentResult]:
         """Like :meth:`Pipeline.process_many`, in batches of ``batch_size``; one
-        :class:`DocumentResult` per document, in order. An :class:`InputError`
-        for a document that is not a JSON object is raised in its turn, after
-        the results of the documents before it."""
-        for entry in self._stream("docs", self._doc_batches(docs)):
+        :class:`DocumentResult` per document, in order. Nothing stops the batch:
+        an item that is no usable document fails with an :class:`InputError`
+        naming ``docs[i]`` (it never reaches the worker) and the next one runs."""
+        return self._results(docs, "docs[{}]".format)
+
+    def _results(self, docs: Iterable[Any], label: Callable[[int], str]) -> Iterator[DocumentResult]:
+        for entry in self._stream("docs", self._doc_batches(docs, label)):
             if entry[0] == "failed":
                 yield DocumentResult("failed", error=entry[3])
                 continue
@@ -1073,22 +1217,25 @@ class IsolatedPipeline:
                 else:
                     yield DocumentResult("failed", error=_error_from_record(outcome))
 
-    def _doc_batches(self, docs: Iterable[dict[str, Any]]) -> Iterator[tuple]:
-        """Batches of JSON texts, documents numbered from 0 across the call."""
+    def _doc_batches(
+        self, docs: Iterable[dict[str, Any]], label: Callable[[int], str] = "docs[{}]".format
+    ) -> Iterator[tuple]:
+        """Batches of JSON texts, documents numbered from 0 across the call; an
+        item that is no usable document (see :func:`ingesthost.pipeline.document_json`)
+        comes out in its place as ``("failed", number, b"", InputError)``, after
+        the batch of the documents before it."""
         batch: list[bytes] = []
         first = 0
-        for doc in docs:
+        for number, doc in enumerate(docs):
             try:
-                if not isinstance(doc, dict):
-                    raise InputError(f"a document must be a JSON object (dict), got {type(doc).__name__}")
-                try:
-                    batch.append(orjson.dumps(doc))
-                except TypeError as exc:  # orjson.JSONEncodeError included
-                    raise InputError(f"document is not JSON-serialisable: {exc}") from None
-            except InputError:
-                if batch:  # the documents before a bad one still get their results
+                batch.append(document_json(doc, label(number)))
+            except InputError as exc:
+                if batch:  # the documents before a bad one get their results first
                     yield ("batch", first, batch, len(batch))
-                raise
+                    batch = []
+                yield ("failed", number, b"", exc)
+                first = number + 1
+                continue
             if len(batch) >= self.batch_size:
                 yield ("batch", first, batch, len(batch))
                 first += len(batch)
@@ -1115,32 +1262,35 @@ class IsolatedPipeline:
         the worker (nor memory in full)."""
         summary = runner.RunSummary()
         started = time.perf_counter()
+        blocks = read_blocks(stream, source, self.batch_size, self.batch_bytes, max_line_bytes)
+        for out, failed, counts, last in self.run_blocks(blocks, source, max_line_bytes, max_depth):
+            output.write(out)
+            failures.write(failed)
+            output.flush()  # a batch at a time: a slow stream's results come out as they are ready
+            failures.flush()
+            summary.add(counts)
+            summary.accounted_through = last
+        summary.elapsed_seconds = time.perf_counter() - started
+        return summary
+
+    def run_blocks(
+        self, blocks: Iterator[tuple], source: str, max_line_bytes: int, max_depth: int
+    ) -> Iterator[tuple[bytes, bytes, dict[str, int], int]]:
+        """The results of blocks of NDJSON lines (:func:`ingesthost.ndjson.read_blocks`),
+        in input order: ``(output bytes, failure-record bytes, counts, last
+        line)`` per block, and one such tuple for each document a timeout or
+        crash took down and each over-long line."""
         read_options = {"max_line_bytes": max_line_bytes, "max_depth": max_depth}
-        work = _blocks(stream, source, self.batch_size, self.batch_bytes, max_line_bytes)
-        for entry in self._stream("run", work, source, read_options):
+        for entry in self._stream("run", blocks, source, read_options):
             kind = entry[0]
             if kind == "reply":
                 out, failed, counts = entry[1]
-                output.write(out)
-                failures.write(failed)
-                output.flush()  # a batch at a time: a slow stream's results come out as they are ready
-                failures.flush()
-                for name, value in counts.items():
-                    if hasattr(summary, name):
-                        setattr(summary, name, getattr(summary, name) + value)
+                yield out, failed, counts, entry[2] + entry[3] - 1
             elif kind == "failed":
                 _, number, raw, error = entry
-                failures.write(dumps_line(_failure_for(number, raw, source, error)))
-                summary.read += 1
-                summary.failed += 1
+                yield b"", dumps_line(_failure_for(number, raw, source, error)), {"read": 1, "failed": 1}, number
             else:  # "oversize": a line too long to send, reported as read_records reports it
-                record = entry[1]
-                failures.write(dumps_line(runner.failure_record(record, source, record.error)))
-                summary.read += 1
-                summary.failed += 1
-                summary.invalid_input += 1
-        summary.elapsed_seconds = time.perf_counter() - started
-        return summary
+                yield runner.oversize_result(entry[1], source)
 
     # -- statistics and lifecycle -----------------------------------------
 
@@ -1174,88 +1324,6 @@ class IsolatedPipeline:
         return f"<IsolatedPipeline {what} worker={self.worker_pid} restarts={self.restarts}>"
 
 
-def _blocks(
-    stream: IO[bytes], source: str, batch_size: int, batch_bytes: int, max_line_bytes: int
-) -> Iterator[tuple]:
-    """Cut the input into blocks of whole lines: ``("batch", number of the
-    first line, block, lines in it, ready)``, and ``("oversize", record)``
-    for a line too long to send. ``ready`` is False when asking for the next
-    block would wait for the input (a pipe with nothing more yet).
-
-    The parent never looks at lines one by one: it reads what the stream has
-    (``read1``: a pipe's available bytes, a file's next chunk), cuts after
-    the last newline or the ``batch_size``-th, and sends the block on. A
-    short read sends what is complete at once, so a slow stream is not held
-    back until a batch fills. A line still without its newline after
-    ``max_line_bytes`` is reported here exactly as
-    :func:`ingesthost.ndjson.read_records` reports it (the rest is skipped,
-    never held); shorter over-long lines inside a block are the worker's
-    ``read_records``' to report.
-    """
-    from .ndjson import _oversize
-
-    read = getattr(stream, "read1", None) or stream.read
-    buffer = bytearray()
-    tail = 0  # offset just after the buffer's last newline: whole lines are buffer[:tail]
-    hint = batch_size * 256  # bytes per batch, re-estimated from the lines seen
-    first = 1
-    eof = short = False
-    while True:
-        if not eof:
-            want = max(batch_bytes - len(buffer), 65536)
-            chunk = read(want)
-            if chunk:
-                newline = chunk.rfind(b"\n")
-                if newline >= 0:
-                    tail = len(buffer) + newline + 1
-                buffer += chunk
-                short = len(chunk) < want
-            else:
-                eof = True
-        tail_too_long = len(buffer) - tail > max_line_bytes + 2
-        while tail:
-            end, count = _cut(buffer, batch_size, hint)
-            if not (count >= batch_size or end >= batch_bytes or short or eof or tail_too_long):
-                break  # wait for more lines: fuller blocks cost less per line
-            hint = max(batch_size * (end // count), 1)
-            block = bytes(buffer[:end])
-            del buffer[:end]
-            tail -= end
-            # ready: reading on will not wait (more whole lines here, or the last read was full)
-            yield ("batch", first, block, count, bool(tail) or not short or eof)
-            first += count
-        if eof:
-            if buffer:  # a last line without its newline
-                if len(buffer.rstrip(b"\r\n")) > max_line_bytes:
-                    yield ("oversize", _oversize(io.BytesIO(), bytes(buffer), first, source, max_line_bytes))
-                else:
-                    yield ("batch", first, bytes(buffer), 1, True)
-            return
-        if tail_too_long:  # buffer holds only the start of an over-long line
-            record = _oversize(stream, bytes(buffer), first, source, max_line_bytes)
-            buffer.clear()
-            yield ("oversize", record)
-            first += 1
-
-
-def _cut(buffer: bytearray, limit: int, hint: int) -> tuple[int, int]:
-    """(offset just after the last whole line to send, how many lines): at most
-    ``limit`` lines, found with C-speed searches from ``hint``, a guess of
-    the bytes ``limit`` lines take (the parent must not touch lines one by one)."""
-    end = buffer.rfind(b"\n", 0, hint) + 1
-    if end == 0:  # the first line is longer than the guess
-        end = buffer.find(b"\n", hint) + 1
-        return (end, 1) if end else (0, 0)
-    count = buffer.count(b"\n", 0, end)
-    if count <= limit:
-        return end, count
-    find = buffer.find  # the guess was too generous: walk exactly ``limit`` lines
-    position = -1
-    for _ in range(limit):
-        position = find(b"\n", position + 1)
-    return position + 1, limit
-
-
 def _split(payload: Any, index: int) -> tuple[Any, bytes, Any]:
     """(the documents before ``index``, document ``index``'s raw line, the ones after)."""
     if isinstance(payload, list):
@@ -1282,6 +1350,7 @@ def _failure_for(number: int, raw: bytes, source: str, error: ProcessorError) ->
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
+    "DEFAULT_LOAD_TIMEOUT",
     "DEFAULT_TIMEOUT",
     "IsolatedPipeline",
     "Watchdog",

@@ -47,6 +47,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from fuzz_profiles import fuzz_settings
 from fuzz_reference import canon, ref_depth, ref_parse_value
 from helpers import load_wat, to_i32
+from ingesthost import abi
 from ingesthost.document import IngestDocument
 
 OK, INTERNAL, INVALID, NOT_FOUND = 0, 1, 2, 3
@@ -427,9 +428,16 @@ class Harness:
             level, mp, ml = to_i32(a[0]), a[1], a[2]
             if 0 <= level <= 4 and mp + ml <= size:
                 assert status == OK
-                message = before[mp : mp + ml].decode("utf-8", "replace")
+                raw = before[mp : mp + ml]
+                if ml <= abi.MAX_LOG_LINE_BYTES:
+                    message = raw.decode("utf-8", "replace")
+                else:  # a long line is cut at a character boundary and marked
+                    head, omitted = abi.cut_utf8(raw, abi.MAX_LOG_LINE_BYTES)
+                    message = head + abi.truncation_note(omitted)
                 assert [(r.levelno, r.getMessage()) for r in logged] == [(PY_LEVELS[level], message)]
-                assert last_error == (message if level >= 3 else None)
+                head, omitted = abi.cut_utf8(raw, abi.MAX_FAILURE_MESSAGE_BYTES)
+                reason = head + abi.truncation_note(omitted) if omitted else head
+                assert last_error == (reason if level >= 3 else None)
             else:
                 assert status == INVALID
                 assert logged == [] and last_error is None

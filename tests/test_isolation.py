@@ -191,11 +191,13 @@ def test_library_process_and_process_many(guests: dict[str, Path]) -> None:
         mine = {"c": 3}
         assert pipeline.process(mine) == {"c": 3, "processed": True}
         assert mine == {"c": 3}  # the caller's dict is not modified
-        seen = []
+        # an item that is no document fails in its turn and the batch goes on
+        results = list(pipeline.process_many([{"d": 4}, ["not", "an", "object"], {"e": 5}]))
+        assert [r.status for r in results] == ["ok", "failed", "ok"]
+        assert [results[0].document, results[2].document] == [{"d": 4, "processed": True}, {"e": 5, "processed": True}]
+        assert isinstance(results[1].error, InputError) and results[1].error.source == "docs[1]"
         with pytest.raises(InputError):
-            for result in pipeline.process_many([{"d": 4}, ["not", "an", "object"], {"e": 5}]):
-                seen.append(result.document)
-        assert seen == [{"d": 4, "processed": True}]  # the results before the bad one still came
+            pipeline.process(["not", "an", "object"])  # type: ignore[arg-type]
         assert pipeline.restarts == 2
 
 
@@ -244,11 +246,15 @@ def test_processor_timeout_overrides_pipeline_timeout_which_overrides_the_run_de
         assert b"1 worker restarts (1 timeouts, 0 crashes)" in result.stderr
 
 
-def test_run_default_timeout_applies_when_the_pipeline_sets_none(guests: dict[str, Path]) -> None:
-    result = run_cli("process", "-", "--module", str(guests["hostile_loop"]), "--timeout", "0.25", stdin=b'{"hang":1}\n{"x":1}\n')
+def test_run_default_timeout_applies_when_the_pipeline_sets_none(guests: dict[str, Path], tmp_path: Path) -> None:
+    failures = tmp_path / "f.ndjson"
+    result = run_cli(
+        "process", "-", "--module", str(guests["hostile_loop"]), "--timeout", "0.25", "--failures", str(failures),
+        stdin=b'{"hang":1}\n{"x":1}\n',
+    )
     assert result.returncode == 1
     assert result.stdout == b'{"x":1,"processed":true}\n'
-    assert b"guest ran longer than its 0.25 s timeout" in result.stderr
+    assert b"guest ran longer than its 0.25 s timeout" in failures.read_bytes()
 
 
 @pytest.mark.parametrize("value", [0, -1, "1s", True, None, float("inf")])
@@ -297,11 +303,11 @@ def test_infinite_recursion_is_a_trap_in_process_and_in_a_worker(guests: dict[st
     ]
 
 
-def test_tampered_artifact_really_crashes_the_process_in_process(crashing_artifact: Path) -> None:
+def test_tampered_artifact_really_crashes_the_process_in_process(crashing_artifact: Path, tmp_path: Path) -> None:
     """Without isolation the crash takes the run down (that is what --isolation none warns about)."""
     result = run_cli(
         "process", "-", "--module", str(crashing_artifact), "--isolation", "none", "--no-cache",
-        stdin=b'{"n":1}\n{"crash":1}\n{"n":3}\n',
+        stdin=b'{"n":1}\n{"crash":1}\n{"n":3}\n', cwd=tmp_path,
     )
     assert result.returncode == -signal.SIGSEGV
 
@@ -323,11 +329,15 @@ def test_a_crashing_guest_loses_only_its_document(crashing_artifact: Path) -> No
     assert (summary.read, summary.written, summary.failed) == (4, 3, 1)
 
 
-def test_cli_reports_a_crash_and_goes_on(crashing_artifact: Path) -> None:
-    result = run_cli("process", "-", "--module", str(crashing_artifact), "--no-cache", stdin=b'{"crash":1}\n{"n":2}\n')
+def test_cli_reports_a_crash_and_goes_on(crashing_artifact: Path, tmp_path: Path) -> None:
+    failures = tmp_path / "f.ndjson"
+    result = run_cli(
+        "process", "-", "--module", str(crashing_artifact), "--no-cache", "--failures", str(failures),
+        stdin=b'{"crash":1}\n{"n":2}\n',
+    )
     assert result.returncode == 1
     assert result.stdout == b'{"n":2,"processed":true}\n'
-    assert b'"kind":"crash","message":"worker process crashed (SIGSEGV)"' in result.stderr
+    assert b'"kind":"crash","message":"worker process crashed (SIGSEGV)"' in failures.read_bytes()
 
 
 class AbortProcessor(Processor):
@@ -420,7 +430,7 @@ def test_isolated_run_writes_exactly_what_an_in_process_run_writes() -> None:
         assert (summary.read, summary.written, summary.dropped, summary.failed, summary.invalid_input) == (
             expected.read, expected.written, expected.dropped, expected.failed, expected.invalid_input
         )
-    assert expected.read == 8 and expected.written == 3
+    assert expected.read == 7 and expected.written == 3 and expected.blank == 1
 
 
 def test_blocks_give_back_every_input_byte_in_order() -> None:
@@ -429,7 +439,7 @@ def test_blocks_give_back_every_input_byte_in_order() -> None:
     lines each, numbered right, at most batch_size lines."""
     import random
 
-    from ingesthost.workers import _blocks
+    from ingesthost.ndjson import read_blocks as _blocks
 
     rnd = random.Random(20261122)
     for _ in range(200):
@@ -466,14 +476,31 @@ def test_an_over_long_line_is_never_sent_whole() -> None:
 
 
 def test_guest_logs_reach_the_parents_loggers(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    module = tmp_path / "fail.wasm"
-    module.write_bytes(wasmer.wat2wasm((WAT / "cli_fail_on_field.wat").read_text()))
+    """Log lines cross from the worker to the parent's loggers. An Error line of a
+    document that is kept is logged; one that became a failure message is not
+    logged again (the failure record carries it)."""
+    module = tmp_path / "log_then_keep.wasm"
+    module.write_bytes(wasmer.wat2wasm("""
+      (module
+        (import "elastic" "elastic_log" (func $log (param i32 i32 i32) (result i32)))
+        (memory (export "memory") 1)
+        (data (i32.const 16) "kept anyway")
+        (func (export "malloc") (param i32) (result i32) (i32.const 1024))
+        (func (export "process") (result i32)
+          (drop (call $log (i32.const 3) (i32.const 16) (i32.const 11)))
+          (i32.const 0)))"""))
+    failing = tmp_path / "fail.wasm"
+    failing.write_bytes(wasmer.wat2wasm((WAT / "cli_fail_on_field.wat").read_text()))
     caplog.set_level(logging.ERROR, logger="ingesthost.guest")
     with IsolatedPipeline.from_module(module, tag="logger") as isolated:
+        (result,) = list(isolated.process_many([{"a": 1}]))
+    assert result.status == "ok"
+    assert ("ingesthost.guest.logger", logging.ERROR, "kept anyway") in caplog.record_tuples
+    with IsolatedPipeline.from_module(failing, tag="failing") as isolated:
         (result,) = list(isolated.process_many([{"fail": 1}]))
     assert result.status == "failed" and result.error is not None
     assert result.error.reason == "document asked to fail"
-    assert ("ingesthost.guest.logger", logging.ERROR, "document asked to fail") in caplog.record_tuples
+    assert not [t for t in caplog.record_tuples if t[0] == "ingesthost.guest.failing"]
 
 
 def test_statistics_add_up_across_workers(guests: dict[str, Path]) -> None:

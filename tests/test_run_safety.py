@@ -490,3 +490,19 @@ def test_a_worker_given_up_stops_the_run_part_way_with_a_summary(work: Path, loo
     # The run gave up on line 3 (its restart was one too many): lines 1-2 are accounted for.
     assert through == 2 and [d["n"] for d in written] == [1, 2] and failed == []
     assert "read 2, written 2" in summary_of(result.stderr)
+
+
+def test_a_failure_is_reported_once_in_the_failure_file_not_also_as_a_log_line(work: Path) -> None:
+    """The SDK logs a processor's error at Error level and the host makes the
+    last such line the failure message: it goes to the failure record only.
+    An Error line of a document that does not fail is still logged."""
+    (work / "r.yml").write_text(
+        f"processors:\n  - wasm: {{module: {WASM / 'rename_field.wasm'}, params: {{from: a, to: b}}, tag: ren}}\n"
+    )
+    (work / "r.ndjson").write_bytes(b'{"a":1}\n{"x":2}\n')
+    for isolation in ISOLATIONS:
+        result = run("process", "r.ndjson", "-p", "r.yml", "-o", "o.ndjson", "--isolation", isolation, cwd=work)
+        assert result.returncode == 1
+        (failure,) = whole_lines(work / "o.failures.ndjson")
+        assert failure["error"]["message"] == "field [a] not present"
+        assert b"not present" not in result.stderr, result.stderr

@@ -15,8 +15,11 @@ from .base import Processor
 
 #: The time-limit hook. None in-process (the default: no cost but one test per
 #: call). A worker process (:mod:`ingesthost.workers`) installs a
-#: :class:`~ingesthost.workers.Watchdog` here: ``enter(processor)`` publishes
-#: the call's deadline where the parent can see it, ``leave(token)`` clears it.
+#: :class:`~ingesthost.workers.Watchdog` here, before it builds the pipeline:
+#: ``enter(processor)`` publishes the call's deadline where the parent can see
+#: it, ``leave(token)`` clears it; ``enter_load(module, export, tag)`` does the
+#: same for one set-up call of a new instance (start function, ``_initialize``,
+#: ``configure``) under the load time limit.
 watchdog: Any = None
 
 
@@ -47,7 +50,11 @@ class WasmProcessor(Processor):
         self.params = dict(params or {})
         self._params_json = encode_params(self.params)
         self.logger = logging.getLogger(f"ingesthost.guest.{tag or Path(module.name).stem}")
-        self._instance: GuestInstance | None = self._new_instance()
+        # Set-up at load runs under the load time limit (in a worker); a
+        # re-creation after a trap runs under the document's (see execute).
+        self._instance: GuestInstance | None = self.module.instantiate(
+            self._params_json, self.logger, wasi=self.wasi, watch=watchdog, tag=tag
+        )
         #: How many times a trapped instance was replaced (observable in tests and stats).
         self.replacements = 0
 
