@@ -506,3 +506,14 @@ def test_a_failure_is_reported_once_in_the_failure_file_not_also_as_a_log_line(w
         (failure,) = whole_lines(work / "o.failures.ndjson")
         assert failure["error"]["message"] == "field [a] not present"
         assert b"not present" not in result.stderr, result.stderr
+
+
+def test_params_for_a_module_without_configure_are_warned_about(work: Path) -> None:
+    import wasmer
+
+    module = work / "noconf.wasm"
+    module.write_bytes(wasmer.wat2wasm((ROOT / "tests" / "wat" / "cli_fail_on_field.wat").read_text()))
+    result = run("process", "in.ndjson", "-m", str(module), "--param", "field=x", "-o", "o.ndjson", cwd=work)
+    assert b"exports no configure function: its params (field) are ignored" in result.stderr
+    quiet = run("process", "in.ndjson", "-m", str(module), "-o", "o.ndjson", cwd=work)
+    assert b"exports no configure" not in quiet.stderr

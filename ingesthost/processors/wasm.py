@@ -13,6 +13,8 @@ from ..guest import GuestInstance, GuestModule, GuestTrap, encode_params
 from ..wasi import WasiGrant
 from .base import Processor
 
+logger = logging.getLogger(__name__)
+
 #: The time-limit hook. None in-process (the default: no cost but one test per
 #: call). A worker process (:mod:`ingesthost.workers`) installs a
 #: :class:`~ingesthost.workers.Watchdog` here, before it builds the pipeline:
@@ -48,6 +50,13 @@ class WasmProcessor(Processor):
         #: WASI granted to this processor (None: denied, the default).
         self.wasi = wasi
         self.params = dict(params or {})
+        if self.params and not module.shape.configure_export:
+            logger.warning(
+                "%s: module %s exports no configure function: its params (%s) are ignored",
+                f"tag [{tag}]" if tag else "wasm processor",
+                module.name,
+                ", ".join(sorted(self.params)),
+            )
         self._params_json = encode_params(self.params)
         self.logger = logging.getLogger(f"ingesthost.guest.{tag or Path(module.name).stem}")
         # Set-up at load runs under the load time limit (in a worker); a
