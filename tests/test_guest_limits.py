@@ -537,3 +537,19 @@ def test_ok_calls_do_not_record_anything(engine: Any) -> None:
     )
     assert run.results[:3] == [0, 0, 0]
     assert driver.instance.host.last_failed_call is None
+
+
+@pytest.mark.parametrize("export", ["start", "initialize", "configure"])
+def test_cli_load_timeout_option_bounds_each_set_up_export(guests: dict[str, Path], export: str) -> None:
+    started = time.monotonic()
+    result = run_cli(
+        "process", "-", "--module", str(guests[f"load_hang_{export}"]), "--load-timeout", "0.5",
+        *(["--param", "a=1"] if export == "configure" else []), stdin=b"{}\n",
+    )
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert time.monotonic() - started < 0.5 + BOUND
+    name = {"start": "start function", "initialize": "_initialize", "configure": "configure"}[export]
+    assert f"did not return within 0.5 s (load_timeout)".encode() in result.stderr
+    assert name.encode() in result.stderr
+    bad = run_cli("process", "-", "--module", str(guests["load_hang_start"]), "--load-timeout", "0", stdin=b"{}\n")
+    assert bad.returncode == 2 and b"--load-timeout must be a positive number" in bad.stderr
