@@ -47,13 +47,14 @@ def _identity(st: os.stat_result) -> tuple[int, int]:
 
 
 def _file_identity(path: str) -> tuple[int, int] | None:
-    """The real file behind ``path`` (symlinks followed), or None if there is none yet."""
+    """The real file behind ``path`` (symlinks followed), or None if there is
+    none yet. A character device (``/dev/null``, a terminal) holds no data to
+    destroy and may be named twice: it has no identity here."""
     try:
-        return _identity(os.stat(path))
-    except FileNotFoundError:
-        return None
+        st = os.stat(path)
     except OSError:
         return None
+    return None if stat.S_ISCHR(st.st_mode) else _identity(st)
 
 
 def _fd_identity(fd: int) -> tuple[int, int] | None:
@@ -89,7 +90,11 @@ def check_distinct(inputs: Iterable[tuple[str, str | int]], outputs: Iterable[tu
                 if identity is None:
                     continue
             else:
-                identity = _file_identity(target) or _spelling_key(target)
+                identity = _file_identity(target)
+                if identity is None:
+                    if os.path.exists(target):  # a character device
+                        continue
+                    identity = _spelling_key(target)
             for other_label, other in seen:
                 if other == identity:
                     raise IngestHostError(
@@ -149,7 +154,8 @@ class OutputFile:
         except OSError as exc:
             raise IngestHostError(f"cannot open {self.label} {self.path}: {exc.strerror or exc}") from None
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if stat.S_ISREG(os.fstat(fd).st_mode):  # a device or a pipe holds nothing to protect
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             os.close(fd)
             if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):

@@ -517,3 +517,9 @@ def test_params_for_a_module_without_configure_are_warned_about(work: Path) -> N
     assert b"exports no configure function: its params (field) are ignored" in result.stderr
     quiet = run("process", "in.ndjson", "-m", str(module), "-o", "o.ndjson", cwd=work)
     assert b"exports no configure" not in quiet.stderr
+
+
+def test_dev_null_may_take_both_outputs(work: Path) -> None:
+    result = run("process", "in.ndjson", "-p", "p.yml", "-o", "/dev/null", "--failures", "/dev/null", cwd=work)
+    assert result.returncode == 1, result.stderr  # documents failed on purpose, into /dev/null
+    assert "read 50" in summary_of(result.stderr)
