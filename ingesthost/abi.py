@@ -32,7 +32,7 @@ from .document import MAX_DEPTH, MISSING, IngestDocument, nesting_depth, parse_p
 from .errors import FieldPathError, ModuleLoadError
 
 ABI_MAJOR = 1
-ABI_MINOR = 0
+ABI_MINOR = 1
 #: What ``elastic_abi_version`` returns: ``(major << 16) | minor``.
 ABI_VERSION_WORD = (ABI_MAJOR << 16) | ABI_MINOR
 
@@ -180,6 +180,12 @@ REQUIRED_FUNCTIONS: dict[str, tuple[list[Type], list[Type]]] = {
     "process": ([], [_I32]),
 }
 
+#: ABI 1.1: whole documents, many per call (used only when the guest declares 1.1 or later).
+BATCH_EXPORT = "process_batch"
+BATCH_SIGNATURE = ([_I32, _I32], [_I32])
+#: ``process_batch`` result codes besides keep (0) and drop (4): kept, not changed.
+BATCH_UNCHANGED = 5
+
 #: ``register`` is the name the proof of concept's later design used for ``configure``.
 CONFIGURE_EXPORTS = ("configure", "register")
 CONFIGURE_SIGNATURE = ([_I32, _I32], [_I32])
@@ -200,6 +206,8 @@ class GuestShape:
     has_initialize: bool
     imports: tuple[str, ...] = field(default_factory=tuple)
     exports: tuple[str, ...] = field(default_factory=tuple)
+    #: ABI 1.1: the guest takes batches of whole documents (``process_batch``).
+    batch: bool = False
 
     @property
     def version_text(self) -> str:
@@ -265,7 +273,7 @@ def check_module(module: wasmer.Module, name: str, allow_wasi: bool = False) -> 
             problems.append(problem)
 
     markers = [n for n in exports if n.startswith(MARKER_PREFIX)]
-    major, minor, declared = ABI_MAJOR, ABI_MINOR, False
+    major, minor, declared = 1, 0, False  # no marker: a pre-1.0 guest, run as 1.0
     if len(markers) > 1:
         problems.append(f"declares several ABI versions: {', '.join(sorted(markers))}")
     elif markers:
@@ -319,6 +327,15 @@ def check_module(module: wasmer.Module, name: str, allow_wasi: bool = False) -> 
             "(grant them with the processor option `wasi`, e.g. wasi: {} or wasi: {env: {...}, preopens: {...}})"
         )
 
+    batch = False
+    if BATCH_EXPORT in exports:
+        problem = _check_function(BATCH_EXPORT, exports[BATCH_EXPORT], BATCH_SIGNATURE)
+        if problem:
+            problems.append(problem)
+        # Only a guest that declares 1.1 promises the batch semantics; an older
+        # guest's export of that name is just an export.
+        batch = declared and (major, minor) >= (1, 1)
+
     if problems:
         raise ModuleLoadError(name, "; ".join(problems))
     return GuestShape(
@@ -329,7 +346,89 @@ def check_module(module: wasmer.Module, name: str, allow_wasi: bool = False) -> 
         has_initialize=has_initialize,
         imports=tuple(imports),
         exports=tuple(exports),
+        batch=batch,
     )
+
+
+# --------------------------------------------------------------------------
+# ABI 1.1 batches (the layouts of abi_spec/ABI.md, "ABI 1.1")
+# --------------------------------------------------------------------------
+
+_U32_STRUCT = struct.Struct("<I")
+_U32X2 = struct.Struct("<II")
+
+
+class BatchError(Exception):
+    """``process_batch`` answered something the host cannot use (the message
+    says what); the batch's documents are run again one at a time."""
+
+
+def failure_message(data: bytes | memoryview) -> str:
+    """A failed document's message as the host keeps it: UTF-8 (bad bytes
+    replaced), at most :data:`MAX_FAILURE_MESSAGE_BYTES`, a cut marked."""
+    text, omitted = cut_utf8(data, MAX_FAILURE_MESSAGE_BYTES)
+    return text + truncation_note(omitted) if omitted else text
+
+
+def encode_batch(sources: list[bytes], own_metas: list[bytes | None], batch_meta: bytes) -> bytes:
+    """The input of one ``process_batch`` call: documents as JSON objects,
+    each with its own ``_ingest`` metadata or none (the batch's then applies)."""
+    pack = _U32_STRUCT.pack
+    parts = [pack(len(sources)), pack(len(batch_meta)), batch_meta]
+    append = parts.append
+    for source, meta in zip(sources, own_metas):
+        append(pack(len(source)))
+        append(source)
+        if meta is None:
+            append(b"\0\0\0\0")
+        else:
+            append(pack(len(meta)))
+            append(meta)
+    return b"".join(parts)
+
+
+def decode_batch_results(
+    memory: memoryview, ptr: int, count: int
+) -> list[tuple[int, memoryview | None, memoryview | None]]:
+    """Read ``count`` results at ``ptr``: (status, bytes or None, metadata bytes or None).
+
+    Every offset is checked against the end of memory; a wrong count or a
+    length past the end raises :class:`BatchError` naming the problem. The
+    bytes are views of guest memory: copy or parse them before the next call.
+    """
+    size = len(memory)
+    ptr &= _U32
+    if ptr == 0:
+        raise BatchError("process_batch returned 0 (the whole batch failed)")
+    if ptr + 4 > size:
+        raise BatchError(f"process_batch returned {ptr:#x}, outside memory ({size:#x} bytes)")
+    (returned,) = _U32_STRUCT.unpack_from(memory, ptr)
+    if returned != count:
+        raise BatchError(f"process_batch returned {returned} results for {count} documents")
+    results: list[tuple[int, memoryview | None, memoryview | None]] = []
+    append = results.append
+    offset = ptr + 4
+    unpack = _U32X2.unpack_from
+    unpack1 = _U32_STRUCT.unpack_from
+    for index in range(count):
+        if offset + 8 > size:
+            raise BatchError(f"result {index} of process_batch lies outside memory")
+        status, length = unpack(memory, offset)
+        offset += 8
+        end = offset + length
+        if end + 4 > size:
+            raise BatchError(f"result {index} of process_batch ({length:,} bytes) runs past the end of memory")
+        data = memory[offset:end] if length else None
+        (meta_length,) = unpack1(memory, end)
+        offset = end + 4
+        meta = None
+        if meta_length:
+            if offset + meta_length > size:
+                raise BatchError(f"the metadata of result {index} of process_batch runs past the end of memory")
+            meta = memory[offset : offset + meta_length]
+            offset += meta_length
+        append((status, data, meta))
+    return results
 
 
 # --------------------------------------------------------------------------
@@ -379,8 +478,11 @@ class HostCalls:
         #: (import name, key text or raw arguments, status, why or None); see
         #: :func:`describe_failed_call`. Only the non-Ok paths write it.
         self.last_failed_call: tuple[str, Any, int, str | None] | None = None
-        #: The last Error/Critical line of the current call, not yet logged (see release_held_error).
-        self.held_error: tuple[int, str, str] | None = None
+        #: Error/Critical lines of the current call not yet logged, each with the
+        #: failure message it would make (see release_held_errors).
+        self.held_errors: list[tuple[int, str, str, str | None]] = []
+        #: True during a ``process_batch`` call (every Error line is held).
+        self.batching = False
         #: Log lines written / bytes of guest text written in the current guest
         #: call, and lines dropped once its budget was spent (see end_log_budget).
         self.log_lines = 0
@@ -413,6 +515,10 @@ class HostCalls:
         self._view = memoryview(self.memory.buffer)
         self._view_size = len(self._view)
         return self._view
+
+    def view(self) -> memoryview:
+        """All of guest memory as it is now (it may have grown since the last access)."""
+        return self._refresh()
 
     def _fits(self, end: int) -> bool:
         """Whether ``[0, end)`` lies in guest memory; leaves ``self._view`` usable.
@@ -608,21 +714,25 @@ class HostCalls:
         self.log_lines += 1
         self.log_bytes += written
         if is_error:
-            # Held until the call's outcome is known: when it fails, this line is
-            # its failure message (in the failure record), not also a log line.
-            if self.held_error is not None:
-                self.logger.log(*self.held_error)
-            self.held_error = (py_level, "%s", message)
+            # Held until the call's outcome is known: when a document fails with
+            # this line as its message (in the failure record), it is not also
+            # logged. One call, one document: only the last line can be its
+            # message; a batch holds them all.
+            held = self.held_errors
+            if held and not self.batching:
+                self.logger.log(*held.pop()[:3])
+            held.append((py_level, "%s", message, self.last_error))
             return _OK
         self.logger.log(py_level, "%s", message)
         return _OK
 
-    def release_held_error(self, failed: bool) -> None:
-        """End of a guest call: the held Error line is logged unless the call
-        failed with it as its message (then the failure record carries it)."""
-        held, self.held_error = self.held_error, None
-        if held is not None and not failed:
-            self.logger.log(*held)
+    def release_held_errors(self, messages: set[str] | frozenset[str] = frozenset()) -> None:
+        """End of a guest call: log the held Error lines, except those that
+        became a failed document's message (``messages``)."""
+        held, self.held_errors = self.held_errors, []
+        for level, fmt, message, reason in held:
+            if reason not in messages:
+                self.logger.log(level, fmt, message)
 
     def end_log_budget(self, what: str = "this document") -> None:
         """Close the log budget of a guest call: say how many lines were dropped

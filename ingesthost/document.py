@@ -100,6 +100,16 @@ class IngestDocument:
             self._ingest = {"timestamp": format_timestamp(self.ingest_ns)}
         return self._ingest
 
+    @property
+    def ingest_or_none(self) -> dict[str, Any] | None:
+        """The ``_ingest`` metadata if anything made it exist, else None (it
+        would be only the timestamp): lets a batch send nothing for it."""
+        return self._ingest
+
+    def replace_ingest(self, ingest: dict[str, Any]) -> None:
+        """Take ``_ingest`` metadata a guest edited as a whole (ABI 1.1 batches)."""
+        self._ingest = ingest
+
     # -- path resolution -------------------------------------------------
 
     def root(self, parts: Sequence[str]) -> tuple[Any, Sequence[str]]:

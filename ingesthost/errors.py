@@ -14,8 +14,23 @@ One small hierarchy so that callers can catch everything with
 from __future__ import annotations
 
 
+def _rebuild(cls: type, args: tuple, state: dict) -> "IngestHostError":
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
+
 class IngestHostError(Exception):
-    """Base class of every error ingesthost raises on purpose."""
+    """Base class of every error ingesthost raises on purpose.
+
+    Picklable with all their attributes (subclasses take keyword arguments,
+    which Exception's own pickling loses): errors cross process boundaries,
+    from worker processes and from Dask workers.
+    """
+
+    def __reduce__(self) -> tuple:
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
 class ModuleLoadError(IngestHostError):

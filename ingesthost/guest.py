@@ -197,6 +197,8 @@ class GuestInstance:
             self.host.bind(exports.memory, exports.malloc)
             self._instance = instance
             self._process = exports.process
+            #: ABI 1.1's ``process_batch``, or None (then only ``process`` is used).
+            self._process_batch = getattr(exports, abi.BATCH_EXPORT) if module.shape.batch else None
             shape = module.shape
             try:
                 if shape.has_initialize:
@@ -233,7 +235,7 @@ class GuestInstance:
         if ptr is None:
             raise ModuleLoadError(self.module.name, f"{name}: the guest's malloc failed for the params")
         code = self._setup_call(name, configure, ptr, len(params))
-        self.host.release_held_error(failed=code != 0 and self.host.last_error is not None)
+        self.host.release_held_errors({self.host.last_error} if code != 0 and self.host.last_error else frozenset())
         if code != 0:
             detail = self.host.last_error or abi.describe_process_code(code, name)
             raise ModuleLoadError(self.module.name, f"{name} rejected the params: {detail}")
@@ -255,11 +257,51 @@ class GuestInstance:
             raise GuestTrap(_first_line(exc) + self._memory_hint() + self._failed_call_hint()) from None
         finally:
             host.document = None
-            if host.held_error is not None:
-                host.release_held_error(failed=code not in (abi.PROCESS_KEEP, abi.PROCESS_DROP, -1))
+            if host.held_errors:
+                failed = code not in (abi.PROCESS_KEEP, abi.PROCESS_DROP, -1) and host.last_error
+                host.release_held_errors({host.last_error} if failed else frozenset())
             if host.log_lines:  # a budget was used: report what it dropped, reset it
                 host.end_log_budget()
         return code, host.last_error
+
+    def process_batch(self, payload: bytes, count: int) -> list[tuple[int, bytes | None, bytes | None]]:
+        """Run ``process_batch`` (ABI 1.1) on ``count`` documents encoded in
+        ``payload`` (:func:`ingesthost.abi.encode_batch`): per document
+        (status, the document's JSON or the failure message, new ``_ingest``
+        metadata JSON or None).
+
+        Raises :class:`GuestTrap` if the guest trapped (discard the instance)
+        and :class:`ingesthost.abi.BatchError` if it answered something
+        unusable; either way no document was changed.
+        """
+        host = self.host
+        host.last_error = None
+        host.last_failed_call = None
+        ptr = host.guest_alloc(payload)
+        if ptr is None:
+            raise abi.BatchError(f"the guest's malloc failed for a batch of {len(payload):,} bytes")
+        host.batching = True
+        messages: set[str] = set()
+        try:
+            try:
+                out = self._process_batch(ptr, len(payload))
+            except RuntimeError as exc:
+                raise GuestTrap(_first_line(exc) + self._memory_hint() + self._failed_call_hint()) from None
+            raw = abi.decode_batch_results(host.view(), out, count)
+            results: list[tuple[int, bytes | None, bytes | None]] = []
+            for status, data, meta in raw:
+                if status in (abi.PROCESS_KEEP, abi.PROCESS_DROP, abi.BATCH_UNCHANGED):
+                    results.append((status, None if data is None else bytes(data), None if meta is None else bytes(meta)))
+                    continue
+                message = abi.failure_message(data) if data is not None else abi.describe_process_code(status)
+                messages.add(message)
+                results.append((status, message.encode(), None))
+            return results
+        finally:
+            host.batching = False
+            host.release_held_errors(messages)
+            if host.log_lines:
+                host.end_log_budget("this batch")
 
     def _failed_call_hint(self) -> str:
         """What the guest was last told "no" by the host: a guest that panics
@@ -284,6 +326,7 @@ class GuestInstance:
         """Drop every reference into wasmer so the instance can be freed now."""
         self.host.unbind()
         self._process = None
+        self._process_batch = None
         self._instance = None
 
 

@@ -193,6 +193,18 @@ class Pipeline:
         """
         return self._run(document)
 
+    @property
+    def batches(self) -> bool:
+        """Whether a processor of this pipeline takes whole batches of documents
+        (an ABI 1.1 guest): then :meth:`execute_batch` is the fast way."""
+        return self.compound.batches
+
+    def execute_batch(self, documents: list[IngestDocument]) -> list[IngestDocument | None | ProcessorError]:
+        """:meth:`execute` on each of ``documents``, processor by processor: per
+        document the processed document, None (dropped) or the ProcessorError
+        it failed with, in order."""
+        return self.compound.execute_batch(documents)
+
     def process(self, doc: dict[str, Any]) -> dict[str, Any] | None:
         """Process a copy of ``doc``; the caller's dict is never modified.
 

@@ -11,7 +11,7 @@ import dataclasses
 import io
 import logging
 import time
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any, Callable, Iterable, Iterator
 
 import orjson
 
@@ -100,6 +100,18 @@ def failure_record(record: Record, source: str, error: Exception) -> dict[str, A
     return entry
 
 
+#: Documents per :meth:`~ingesthost.pipeline.Pipeline.execute_batch` call when
+#: the pipeline batches: large enough that a guest call costs little per
+#: document, small enough that a guest stuck on one document is found soon
+#: (a batch has its documents' time limits added up).
+BATCH_DOCUMENTS = 64
+
+#: Told (first input line, how many documents) before each document or batch
+#: runs: a worker publishes it, so that a guest that hangs or crashes is
+#: pinned on its document (or its batch, which is then run one by one).
+Progress = Callable[[int, int], None]
+
+
 def run(
     pipeline: Pipeline,
     records: Iterable[Record],
@@ -107,11 +119,33 @@ def run(
     failures: IO[bytes],
     *,
     source: str,
+    progress: Progress | None = None,
+    batch_documents: int = BATCH_DOCUMENTS,
 ) -> RunSummary:
     """Process ``records`` in input order, writing results to ``output`` and
-    failure records to ``failures``. Never stops early for a bad document."""
+    failure records to ``failures``. Never stops early for a bad document.
+
+    When the pipeline batches (:attr:`Pipeline.batches`), documents go
+    through it ``batch_documents`` at a time, with the same results."""
     summary = RunSummary()
     started = time.perf_counter()
+    if batch_documents > 1 and getattr(pipeline, "batches", False):
+        _run_batched(pipeline, records, output, failures, source, summary, progress, batch_documents)
+    else:
+        _run_each(pipeline, records, output, failures, source, summary, progress)
+    summary.elapsed_seconds = time.perf_counter() - started
+    return summary
+
+
+def _run_each(
+    pipeline: Pipeline,
+    records: Iterable[Record],
+    output: IO[bytes],
+    failures: IO[bytes],
+    source: str,
+    summary: RunSummary,
+    progress: Progress | None,
+) -> None:
     execute = pipeline.execute
     write = output.write
     for record in records:
@@ -126,6 +160,8 @@ def run(
             failures.write(dumps_line(failure_record(record, source, record.error)))
             continue
         summary.read += 1
+        if progress is not None:
+            progress(record.line, 1)
         try:
             result = execute(IngestDocument(doc))
         except IngestHostError as exc:
@@ -137,20 +173,87 @@ def run(
             summary.failed += 1
             failures.write(dumps_line(failure_record(record, source, exc)))
             continue
-        if result is None:
-            summary.dropped += 1
-            continue
+        _write_result(record, result, output, failures, source, summary, write)
+
+
+def _write_result(
+    record: Record,
+    result: IngestDocument | None,
+    output: IO[bytes],
+    failures: IO[bytes],
+    source: str,
+    summary: RunSummary,
+    write: Callable[[bytes], Any],
+) -> None:
+    if result is None:
+        summary.dropped += 1
+        return
+    try:
+        line = dumps_line(result.source)
+    except TypeError as exc:  # e.g. a guest nested a value deeper than JSON output allows
+        summary.failed += 1
+        problem = UnwritableDocument(f"the processed document cannot be written as JSON: {exc}")
+        failures.write(dumps_line(failure_record(record, source, problem)))
+        return
+    write(line)
+    summary.written += 1
+
+
+def _run_batched(
+    pipeline: Pipeline,
+    records: Iterable[Record],
+    output: IO[bytes],
+    failures: IO[bytes],
+    source: str,
+    summary: RunSummary,
+    progress: Progress | None,
+    size: int,
+) -> None:
+    """Documents in groups of ``size``; lines that are not documents are
+    reported in their place, so the outputs keep input order."""
+    write = output.write
+    pending: list[Record] = []
+
+    def flush() -> None:
+        if not pending:
+            return
+        if progress is not None:
+            progress(pending[0].line, len(pending))
+        documents = [IngestDocument(record.document) for record in pending]  # type: ignore[arg-type]
         try:
-            line = dumps_line(result.source)
-        except TypeError as exc:  # e.g. a guest nested a value deeper than JSON output allows
+            results = pipeline.execute_batch(documents)
+        except Exception:  # a host bug: run them one by one from their original lines
+            logger.exception("internal error in a batch of %s lines %d-%d", source, pending[0].line, pending[-1].line)
+            for record in pending:
+                record.document = orjson.loads(record.raw)
+            batch = list(pending)
+            pending.clear()
+            _run_each(pipeline, batch, output, failures, source, summary, progress)
+            return
+        for record, result in zip(pending, results):
+            if isinstance(result, IngestHostError):
+                summary.failed += 1
+                failures.write(dumps_line(failure_record(record, source, result)))
+            else:
+                _write_result(record, result, output, failures, source, summary, write)
+        pending.clear()
+
+    for record in records:
+        if record.document is None:
+            flush()
+            if record.error is None:
+                summary.blank += 1
+                continue
+            summary.read += 1
             summary.failed += 1
-            problem = UnwritableDocument(f"the processed document cannot be written as JSON: {exc}")
-            failures.write(dumps_line(failure_record(record, source, problem)))
+            summary.invalid_input += 1
+            failures.write(dumps_line(failure_record(record, source, record.error)))
             continue
-        write(line)
-        summary.written += 1
-    summary.elapsed_seconds = time.perf_counter() - started
-    return summary
+        summary.read += 1
+        pending.append(record)
+        if len(pending) >= size:
+            flush()
+    flush()
 
 
 def run_blocks(
@@ -178,8 +281,10 @@ def oversize_result(record: Record, source: str) -> tuple[bytes, bytes, dict[str
     return b"", dumps_line(failure_record(record, source, record.error)), counts, record.line
 
 
-def run_block(pipeline: Pipeline, records: Iterable[Record], source: str) -> tuple[bytes, bytes, dict[str, int]]:
+def run_block(
+    pipeline: Pipeline, records: Iterable[Record], source: str, progress: Progress | None = None
+) -> tuple[bytes, bytes, dict[str, int]]:
     """:func:`run` over one block of records: (output bytes, failure-record bytes, counts)."""
     output, failures = io.BytesIO(), io.BytesIO()
-    summary = run(pipeline, records, output, failures, source=source)
+    summary = run(pipeline, records, output, failures, source=source, progress=progress)
     return output.getvalue(), failures.getvalue(), summary.counts()

@@ -103,6 +103,7 @@ DEFAULT_LOAD_TIMEOUT = 10.0
 _DEADLINE = 0  # monotonic_ns() after which the running guest call is overdue; 0: no guest running
 _PROCESSOR = 1  # the watch id of the processor whose guest runs (valid while the deadline is set)
 _ITEM = 2  # the number (input line) of the document in progress; -1 between batches
+_COUNT = 3  # documents in progress from _ITEM on: 1, or an ABI 1.1 batch's size
 _SLOT_SIZE = 4
 _IDLE = -1
 #: Longest the parent sleeps between two looks at the slot (it wakes at once for answers).
@@ -269,8 +270,9 @@ class Watchdog:
         self._entries: dict[Any, tuple[int, int]] = {}
         self._now = time.monotonic_ns
 
-    def enter(self, processor: Any) -> Any:
-        """Start the clock of one guest call; returns what :meth:`leave` restores."""
+    def enter(self, processor: Any, documents: int = 1) -> Any:
+        """Start the clock of one guest call on ``documents`` documents (an ABI 1.1
+        batch has that many times the time limit); returns what :meth:`leave` restores."""
         slot = self._slot
         saved: Any = slot[_DEADLINE]
         if saved:  # a guest call inside another one: restore the outer clock afterwards
@@ -279,7 +281,7 @@ class Watchdog:
         if entry is None:
             entry = self._register(processor)
         slot[_PROCESSOR] = entry[0]
-        slot[_DEADLINE] = self._now() + entry[1]
+        slot[_DEADLINE] = self._now() + entry[1] * documents
         return saved
 
     def enter_load(self, module: str, export: str, tag: str | None) -> Any:
@@ -435,24 +437,24 @@ def worker_main(
         pipeline.close()
 
 
-def _published(records: Iterable[Record], slot: Any) -> Iterator[Record]:
-    """Publish the number of the record in progress in the slot."""
-    for record in records:
-        slot[_ITEM] = record.line
-        yield record
-
-
 def _run_lines(
     pipeline: Pipeline, slot: Any, first: int, block: bytes, source: str, read_options: dict[str, Any]
 ) -> tuple[bytes, bytes, dict[str, int]]:
     """One block of NDJSON lines (the first is line ``first``) through
     :func:`ingesthost.runner.run_block`, reading it with :func:`read_records`
-    as an in-process run reads its input."""
-    records = _published(read_records(io.BytesIO(block), source, first_line=first, **read_options), slot)
+    as an in-process run reads its input. The slot names the document (or
+    the batch of documents) in progress."""
+
+    def progress(line: int, count: int) -> None:
+        slot[_COUNT] = count
+        slot[_ITEM] = line
+
+    records = read_records(io.BytesIO(block), source, first_line=first, **read_options)
     try:
-        return runner.run_block(pipeline, records, source)
+        return runner.run_block(pipeline, records, source, progress)
     finally:
         slot[_ITEM] = _IDLE
+        slot[_COUNT] = 1
 
 
 def _run_docs(pipeline: Pipeline, slot: Any, first: int, lines: list[bytes]) -> list[Any]:
@@ -485,11 +487,13 @@ class _Incident(Exception):
     fails with; ``replies`` are answers that made it out before the death
     (they answer the oldest outstanding requests)."""
 
-    def __init__(self, item: int | None, error: ProcessorError, replies: list[Any]) -> None:
+    def __init__(self, item: int | None, error: ProcessorError, replies: list[Any], count: int = 1) -> None:
         super().__init__(error.reason)
         self.item = item
         self.error = error
         self.replies = replies
+        #: Documents in progress from ``item`` on: more than 1 for an ABI 1.1 batch.
+        self.count = count
 
 
 def _signal_name(exitcode: int | None) -> str:
@@ -541,6 +545,7 @@ class _Worker:
         context = _context()
         self.slot = context.RawArray("q", _SLOT_SIZE)
         self.slot[_ITEM] = _IDLE
+        self.slot[_COUNT] = 1
         self.processors: dict[int, tuple[str, str | None, float]] = {}
         #: Watch ids of guest set-up calls: (module name, export).
         self.load_phases: dict[int, tuple[str, str]] = {}
@@ -752,7 +757,7 @@ class _Worker:
         if watch_id in self.load_phases:  # a guest instance created while processing
             reason = f"module {self.load_phases[watch_id][0]}: {reason}"
         error = ProcessorError(reason, processor_type=ptype, tag=tag, kind="timeout")
-        return _Incident(item if item >= 0 else None, error, replies)
+        return _Incident(item if item >= 0 else None, error, replies, max(1, self.slot[_COUNT]))
 
     def _post_mortem(self) -> _Incident:
         """The worker died by itself: blame the document in progress."""
@@ -770,7 +775,7 @@ class _Worker:
             error = ProcessorError(reason, processor_type=ptype, tag=tag, kind="crash")
         else:
             error = ProcessorError(reason + " outside guest code", processor_type="host", kind="crash")
-        return _Incident(item if item >= 0 else None, error, replies)
+        return _Incident(item if item >= 0 else None, error, replies, max(1, slot[_COUNT]))
 
     def _stop_sender(self) -> None:
         if self._sender is not None:
@@ -1145,9 +1150,11 @@ class IsolatedPipeline:
                     reply = worker.receive()
                 except _Incident as incident:
                     worker.conn.close()
-                    number = incident.item
+                    number, together = incident.item, incident.count
                     if number is None:
                         where = "no document in progress"
+                    elif together > 1:
+                        where = f"a batch of lines {number}-{number + together - 1} (run again one by one)"
                     else:
                         where = f"line {number}" if op == "run" else f"document {number + 1}"
                     self._retire(incident, where)
@@ -1159,11 +1166,26 @@ class IsolatedPipeline:
                     for index, (_, start, payload, count) in enumerate(lost):
                         if number is not None and start <= number < start + count:
                             before, raw, after = _split(payload, number - start)
-                            lost[index : index + 1] = [
-                                ("batch", start, before, number - start),
-                                ("failed", number, raw, incident.error),
-                                ("batch", number + 1, after, start + count - number - 1),
-                            ]
+                            if together > 1:
+                                # A batch (ABI 1.1) was in progress: which of its documents is to
+                                # blame is not known, so each runs again on its own.
+                                together = min(together, start + count - number)
+                                singles = [("batch", number, raw, 1)]
+                                for offset in range(1, together):
+                                    _, raw, after = _split(after, 0)
+                                    singles.append(("batch", number + offset, raw, 1))
+                                rest = start + count - number - together
+                                lost[index : index + 1] = [
+                                    ("batch", start, before, number - start),
+                                    *singles,
+                                    ("batch", number + together, after, rest),
+                                ]
+                            else:
+                                lost[index : index + 1] = [
+                                    ("batch", start, before, number - start),
+                                    ("failed", number, raw, incident.error),
+                                    ("batch", number + 1, after, start + count - number - 1),
+                                ]
                             unattributed = 0
                             break
                     else:

@@ -396,7 +396,7 @@ def test_current_time_advances(driver: Driver) -> None:
 
 def test_abi_version(driver: Driver) -> None:
     run = driver.run({}, [("abi_version",)])
-    assert run.results == [65536] == [ABI_VERSION_WORD]
+    assert run.results == [65537] == [ABI_VERSION_WORD]  # 1.1
 
 
 # --------------------------------------------------------------------------
@@ -804,7 +804,7 @@ def test_malloc_that_traps_is_internal_failure_and_the_guest_goes_on(
     doc = IngestDocument({"a": 1})
     run = driver.run(doc, [("get_field", key, 1, out, out + 4), ("abi_version",), ("put_field", key, 1, 0x20, 1)])
     assert run.code == 0
-    assert run.results == [INTERNAL, 65536, OK]
+    assert run.results == [INTERNAL, ABI_VERSION_WORD, OK]
     assert driver.read(out, 8) == SENTINEL
     assert doc.source == {"a": 1}
     # a guest's trap is the guest's problem: no Python traceback from a host function
@@ -844,7 +844,7 @@ def test_field_calls_outside_process_are_invalid(engine, caplog: pytest.LogCaptu
         instance.close()
     assert from_initialize == (INVALID, INVALID, INVALID)
     # get, put, remove are refused; time, log and abi_version work during configure
-    assert from_configure == (INVALID, INVALID, INVALID, OK, OK, 65536)
+    assert from_configure == (INVALID, INVALID, INVALID, OK, OK, ABI_VERSION_WORD)
     assert [r.getMessage() for r in caplog.records] == ["configuring"]
 
 
@@ -868,5 +868,5 @@ def test_host_functions_outliving_their_host_return_internal_failure(driver_modu
     del driver, instance
     assert exports.process() == 0
     results = [struct.unpack_from("<6i", exports.memory.buffer, 0x104 + 24 * i)[5] for i in range(count)]
-    assert results == [INTERNAL, INTERNAL, INTERNAL, 65536]
+    assert results == [INTERNAL, INTERNAL, INTERNAL, ABI_VERSION_WORD]
     assert bytes(memoryview(exports.memory.buffer)[out : out + 8]) == SENTINEL

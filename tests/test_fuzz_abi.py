@@ -52,7 +52,7 @@ from ingesthost.document import IngestDocument
 
 OK, INTERNAL, INVALID, NOT_FOUND = 0, 1, 2, 3
 STATUSES = {OK, INTERNAL, INVALID, NOT_FOUND}
-ABI_VERSION = 65536
+ABI_VERSION = (1 << 16) | 1  # ABI 1.1
 U32 = 0xFFFFFFFF
 PAGE = 65536
 #: Deepest document the host accepts (orjson cannot write deeper ones).

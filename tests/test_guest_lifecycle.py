@@ -367,7 +367,7 @@ def test_accepted_abi_markers(engine, marker: str | None, version_text: str) -> 
     [
         (["elastic_ingest_wasm_abi_2_0"], "declares ABI 2.0"),
         (["elastic_ingest_wasm_abi_0_9"], "declares ABI 0.9"),
-        (["elastic_ingest_wasm_abi_1_1"], "newer than this host's ABI 1.0"),
+        (["elastic_ingest_wasm_abi_1_2"], "newer than this host's ABI 1.1"),
         (["elastic_ingest_wasm_abi_1_0", "elastic_ingest_wasm_abi_1_1"], "several ABI versions"),
         (["elastic_ingest_wasm_abi_1_0", "elastic_ingest_wasm_abi_2_0"], "several ABI versions"),
         (["elastic_ingest_wasm_abi_1"], "malformed"),

@@ -191,3 +191,22 @@ def test_cli_refuses_the_same_numbers_naming_the_field(tmp_path: Path, isolation
     assert messages[0].startswith("field [a.b]: integer 18446744073709551616 does not fit in 64 bits")
     assert messages[1].startswith("field [a]: number 1e400 is beyond the range of a 64-bit float")
     assert messages[2].startswith("field [a]: NaN is not a JSON number")
+
+
+def test_every_error_survives_pickling_with_its_attributes() -> None:
+    import pickle
+
+    from ingesthost.errors import FieldPathError, IngestHostError, InputError, ModuleLoadError, PipelineConfigError, ProcessorError
+
+    errors = [
+        IngestHostError("plain"),
+        ModuleLoadError("kv.wasm", "missing export"),
+        PipelineConfigError("bad", source="p.yml", where="processors[1]", tag="t"),
+        ProcessorError("boom", processor_type="wasm", tag="t", kind="timeout"),
+        InputError("not JSON", source="in.ndjson", line=7),
+        FieldPathError("path cannot be empty"),
+    ]
+    for error in errors:
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error) and str(copy) == str(error)
+        assert copy.__dict__ == error.__dict__

@@ -58,8 +58,11 @@ def _debian_env() -> dict[str, str]:
 
 
 def _copy_sdk(dest: Path) -> Path:
+    """A copy of the SDK with the conformance vectors next to it, where its
+    unit tests read them (``../abi_spec/vectors``)."""
     copy = dest / "guest_sdk_rust"
     shutil.copytree(SDK, copy, ignore=shutil.ignore_patterns("target"))
+    shutil.copytree(ROOT / "abi_spec" / "vectors", dest / "abi_spec" / "vectors")
     return copy
 
 

@@ -18,7 +18,7 @@ from ..condition import Condition, ConditionRuntimeError
 from ..document import IngestDocument
 from ..errors import ProcessorError
 from ..stats import ProcessorStats
-from .base import Processor
+from .base import BatchResult, Processor
 from .compound import OnFailureProcessor, count_failure
 
 __all__ = ["ConditionalProcessor", "ConditionError"]
@@ -75,19 +75,49 @@ class ConditionalProcessor(Processor):
         try:
             matched = self.condition.evaluate(document.source)
         except ConditionRuntimeError as err:
-            exc = ConditionError(
-                err.message,
-                script=self.condition.source,
-                cause_type=err.error_type,
-                processor_type=self.actual.type,
-                tag=self.tag,
-            )
-            count_failure(exc, self.stats)
-            raise exc from None
+            raise self._condition_error(err) from None
         if matched:
             return self.processor.execute(document)
         self.stats.skipped += 1
         return document
+
+    @property
+    def batches(self) -> bool:
+        return self.processor.batches
+
+    def execute_batch(self, documents: list[IngestDocument]) -> list[BatchResult]:
+        """The documents whose condition holds go to the processor as one batch."""
+        if not self.processor.batches:
+            return super().execute_batch(documents)
+        results: list[BatchResult] = list(documents)
+        chosen: list[int] = []
+        evaluate = self.condition.evaluate
+        for index, document in enumerate(documents):
+            try:
+                matched = evaluate(document.source)
+            except ConditionRuntimeError as err:
+                results[index] = self._condition_error(err)
+                continue
+            if matched:
+                chosen.append(index)
+            else:
+                self.stats.skipped += 1
+        if chosen:
+            answers = self.processor.execute_batch([documents[i] for i in chosen])
+            for index, answer in zip(chosen, answers):
+                results[index] = answer
+        return results
+
+    def _condition_error(self, err: ConditionRuntimeError) -> ConditionError:
+        exc = ConditionError(
+            err.message,
+            script=self.condition.source,
+            cause_type=err.error_type,
+            processor_type=self.actual.type,
+            tag=self.tag,
+        )
+        count_failure(exc, self.stats)
+        return exc
 
     def close(self) -> None:
         self.processor.close()
