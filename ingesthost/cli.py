@@ -39,7 +39,7 @@ from .pipeline import Pipeline
 from .progress import Progress, input_size
 from .runner import RunSummary
 from .runner import run_blocks as runner_run_blocks
-from .workers import DEFAULT_BATCH_BYTES
+from .workers import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_SIZE
 from .wasm_binary import parse_size
 
 EXIT_OK = 0
@@ -164,6 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_confine_option(process)
     _add_isolation_options(process)
+    process.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask cluster (e.g. tcp://scheduler:8786): INPUT may be several files, globs or "
+        "fsspec URLs (comma-separated), -o is a directory that gets one output and one failure file per "
+        "partition (needs the `dask` extra: pip install 'ingesthost[dask]')",
+    )
     process.add_argument(
         "--quiet", "-q", action="store_true", help="no progress line and no summary on stderr (a stopped run still reports)"
     )
@@ -455,7 +462,53 @@ def _signals_stop_the_run() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
+def _cmd_process_on_dask(args: argparse.Namespace) -> int:
+    """``--dask-scheduler``: the same job, one partition per file or file range, on a cluster."""
+    for option, given in (
+        ("--failures", args.failures),
+        ("--batch-size", args.batch_size != DEFAULT_BATCH_SIZE),
+        ("--max-restarts", args.max_restarts),
+        ("--timeout", args.timeout),
+        ("--load-timeout", args.load_timeout),
+    ):
+        if given:
+            raise IngestHostError(f"{option} does not apply with --dask-scheduler")
+    if args.input == "-":
+        raise IngestHostError("--dask-scheduler reads files (or fsspec URLs), not standard input")
+    if args.output in (None, "-"):
+        raise IngestHostError("--dask-scheduler needs -o DIRECTORY for its per-partition outputs")
+    try:
+        from .dask import DaskRunStopped, process_files
+    except ImportError as exc:
+        raise IngestHostError(f"--dask-scheduler needs Dask: pip install 'ingesthost[dask]' ({exc})") from None
+    try:
+        result = process_files(
+            [part for part in args.input.split(",") if part],
+            pipeline=args.pipeline,
+            module=args.module,
+            params=dict(args.param),
+            output_dir=args.output,
+            client=args.dask_scheduler,
+            compiler=args.compiler,
+            cache=False if args.no_cache else (args.cache_dir or True),
+            max_memory=args.max_memory,
+            confine_to=args.confine_to,
+            max_line_bytes=args.max_line_bytes,
+            max_depth=args.max_depth,
+            stats=bool(args.stats or args.stats_json),
+        )
+    except DaskRunStopped as exc:
+        print(f"ingesthost: stopped part-way: {exc}", file=sys.stderr)
+        return EXIT_STOPPED
+    if not args.quiet:
+        print(_summary_line(result.summary, f"{args.output}/part-*.failures.ndjson"), file=sys.stderr)
+    return EXIT_FAILURES if result.summary.failed else EXIT_OK
+
+
 def cmd_process(args: argparse.Namespace) -> int:
+    if args.dask_scheduler:
+        _check_process_args(args)
+        return _cmd_process_on_dask(args)
     _check_process_args(args)
     isolated = args.isolation == "process"
     for given in ("--timeout", "--load-timeout"):

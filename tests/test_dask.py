@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import faulthandler
 import gzip
+import json
 import io
 import os
 import random
@@ -625,3 +626,28 @@ def test_refusals_before_anything_runs(inputs: dict[str, Any], tmp_path: Path) -
     with pytest.raises(DaskRunError, match="cannot reach the Dask scheduler"):
         process_files(inputs["sources"][1], output_dir=tmp_path / "o3", pipeline=ACCESS_PIPELINE, client=unused, timeout=1)
     assert not (tmp_path / "o3").exists()
+
+
+def test_cli_dask_scheduler_runs_the_same_job(client: Any, tmp_path: Path) -> None:
+    """``ingesthost process --dask-scheduler``: the documents and the summary of an ordinary run."""
+    from ingesthost.cli import main
+
+    source = tmp_path / "in.ndjson"
+    source.write_bytes(b"".join(ACCESS_LINES[:40]) + b"not json\n")
+    plain = tmp_path / "plain.ndjson"
+    assert main(["process", str(source), "-p", str(ACCESS_PIPELINE), "-o", str(plain), "-q", "--isolation", "none"]) == 1
+    out = tmp_path / "out"
+    rc = main(["process", str(source), "-p", str(ACCESS_PIPELINE), "-o", str(out), "-q",
+               "--dask-scheduler", client.scheduler.address])
+    assert rc == 1
+    parts = sorted(out.glob("part-*.ndjson"))
+    documents = b"".join(p.read_bytes() for p in parts if not p.name.endswith(".failures.ndjson"))
+    assert [_without_time(l) for l in documents.splitlines()] == [_without_time(l) for l in plain.read_bytes().splitlines()]
+    refused = main(["process", "-", "-p", str(ACCESS_PIPELINE), "-o", str(out), "--dask-scheduler", "tcp://127.0.0.1:1"])
+    assert refused == 2
+
+
+def _without_time(line: bytes) -> dict:
+    doc = json.loads(line)
+    doc.get("event", {}).pop("ingested", None)
+    return doc
