@@ -164,3 +164,38 @@ def test_vector_through_rust_sdk(conformance_module: GuestModule, name: str, cas
         if call["op"] == "get_field" and call["status"] == "Ok":
             assert result["value"] == call["value"], f"{call} -> {result}"
     assert document.source == case["doc_out"]
+
+
+@pytest.mark.parametrize("name,case", CASES, ids=[name for name, _ in CASES])
+def test_vector_through_rust_sdk_in_a_batch(
+    conformance_module: GuestModule, name: str, case: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """ABI 1.1: the same calls on the SDK's own copy of each document of a
+    batch (``process_batch``) give the same statuses, values and documents."""
+    assert conformance_module.shape.batch, "the SDK's guests declare ABI 1.1 and export process_batch"
+    calls = [
+        {k: v for k, v in call.items() if k in ("op", "key", "key_hex", "value_json", "value_hex")}
+        for call in case["calls"]
+    ]
+    processor = WasmProcessor(conformance_module, {"calls": calls}, tag="conformance")
+    collect = _Collect()
+    logger = logging.getLogger("ingesthost.guest.conformance")
+    logger.addHandler(collect)
+    logger.setLevel(logging.DEBUG)
+    try:
+        documents = [IngestDocument(json.loads(json.dumps(case["doc"]))) for _ in range(3)]
+        results = processor.execute_batch(documents)
+    finally:
+        logger.removeHandler(collect)
+        processor.close()
+    assert not any(isinstance(r, Exception) for r in results), results
+    # Really in a batch: the host did not fall back to one document at a time.
+    assert not [r for r in caplog.records if "one at a time" in r.getMessage()]
+    lines = [json.loads(line) for line in collect.lines]
+    assert [r["i"] for r in lines] == list(range(len(case["calls"]))) * 3
+    for index, (call, result) in enumerate(zip(case["calls"] * 3, lines)):
+        assert result["status"] == STATUS_BY_NAME[call["status"]], f"{call} -> {result}"
+        if call["op"] == "get_field" and call["status"] == "Ok":
+            assert result["value"] == call["value"], f"{call} -> {result}"
+    for result in results:
+        assert result.source == case["doc_out"]
