@@ -57,7 +57,7 @@ mkdir -p "$CARGO_HOME" "$CARGO_TARGET_DIR/bin"
 
 # Linker: rust-lld minus the `--export=__heap_base` / `--export=__data_end`
 # that rustc 1.63 adds to every wasm cdylib, so that a module exports exactly
-# memory, malloc, configure, process and the ABI marker.
+# memory, malloc, configure, process, process_batch and the ABI marker.
 LINKER="$CARGO_TARGET_DIR/bin/elastic-ingest-wasm-ld"
 cat > "$LINKER.tmp" <<'EOF'
 #!/bin/sh
@@ -109,7 +109,7 @@ for name in "${NAMES[@]}"; do
     mv -f "$out.tmp" "$out"
     if command -v wasm-objdump > /dev/null; then
         exports="$(wasm-objdump -x -j Export "$out" | sed -n 's/^ - .* -> "\(.*\)"$/\1/p' | sort | tr '\n' ' ')"
-        if [ "$exports" != "configure elastic_ingest_wasm_abi_1_0 malloc memory process " ]; then
+        if [ "$exports" != "configure elastic_ingest_wasm_abi_1_1 malloc memory process process_batch " ]; then
             echo "build.sh: $name.wasm: unexpected exports: $exports" >&2
             status=1
         fi

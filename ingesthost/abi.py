@@ -483,6 +483,8 @@ class HostCalls:
         self.held_errors: list[tuple[int, str, str, str | None]] = []
         #: True during a ``process_batch`` call (every Error line is held).
         self.batching = False
+        #: Documents the current call's log budget is for (a batch has n budgets).
+        self.log_documents = 1
         #: Log lines written / bytes of guest text written in the current guest
         #: call, and lines dropped once its budget was spent (see end_log_budget).
         self.log_lines = 0
@@ -631,12 +633,16 @@ class HostCalls:
         key_len &= _U32
         value_ptr &= _U32
         value_len &= _U32
-        if not self._fits(max(key_ptr + key_len, value_ptr + value_len)):
+        key_end = key_ptr + key_len
+        value_end = value_ptr + value_len
+        end = key_end if key_end > value_end else value_end
+        if (end > self._view_size or not STABLE_MEMORY_BASE) and not self._fits(end):
             return self._failed(
                 "elastic_put_field", (key_ptr, key_len, value_ptr, value_len), _INVALID, "out of bounds"
             )
         mem = self._view
-        parts, key = self._path(mem, key_ptr, key_len)
+        entry = self._paths.get(mem[key_ptr:key_end].tobytes())  # the path cache, inline: the hot path
+        parts, key = entry if entry is not None else self._path(mem, key_ptr, key_len)
         if not parts:
             return self._bad_key("elastic_put_field", key_ptr, key_len)
         try:
@@ -697,8 +703,8 @@ class HostCalls:
         written = msg_len if msg_len <= MAX_LOG_LINE_BYTES else MAX_LOG_LINE_BYTES
         if (
             self.log_suppressed  # once spent, the budget stays spent for this call: no gaps
-            or self.log_lines >= MAX_LOG_LINES_PER_DOCUMENT
-            or self.log_bytes + written > MAX_LOG_BYTES_PER_DOCUMENT
+            or self.log_lines >= MAX_LOG_LINES_PER_DOCUMENT * self.log_documents
+            or self.log_bytes + written > MAX_LOG_BYTES_PER_DOCUMENT * self.log_documents
         ):
             self.log_suppressed += 1
             self.log_suppressed_bytes += msg_len

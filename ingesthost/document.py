@@ -129,6 +129,8 @@ class IngestDocument:
 
     def get_path(self, parts: Sequence[str], path: str, default: Any = MISSING) -> Any:
         """:meth:`get` with the path already split (``path`` is for messages)."""
+        if len(parts) == 1:  # the common case: a top-level key of the document
+            return self.source.get(parts[0], default)
         node, parts = self.root(parts)
         node = _walk(node, parts, path)
         return default if node is MISSING else node
@@ -146,6 +148,9 @@ class IngestDocument:
 
     def put_path(self, parts: Sequence[str], path: str, value: Any) -> None:
         """:meth:`put` with the path already split."""
+        if len(parts) == 1:  # the common case: a top-level key of the document
+            self.source[parts[0]] = value
+            return
         node, parts = self.root(parts)
         # Walk as far as the document goes; remember where objects must be created.
         for depth, segment in enumerate(parts[:-1]):

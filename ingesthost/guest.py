@@ -281,6 +281,7 @@ class GuestInstance:
         if ptr is None:
             raise abi.BatchError(f"the guest's malloc failed for a batch of {len(payload):,} bytes")
         host.batching = True
+        host.log_documents = count
         messages: set[str] = set()
         try:
             try:
@@ -300,6 +301,7 @@ class GuestInstance:
         finally:
             host.batching = False
             host.release_held_errors(messages)
+            host.log_documents = 1
             if host.log_lines:
                 host.end_log_budget("this batch")
 

@@ -114,8 +114,9 @@ def read_records(
                 record.error = InputError(_json_problem(text, exc), source=source, line=number)
             yield record  # a blank line when no error is set
             continue
-        # Cheap bound first: fewer brackets than the limit cannot nest deeper.
-        if raw.count(b"{") + raw.count(b"[") > max_depth and nesting_depth(doc) > max_depth:
+        # Cheap bounds first: a level takes two bytes at least, and fewer
+        # brackets than the limit cannot nest deeper.
+        if len(raw) > 2 * max_depth and raw.count(b"{") + raw.count(b"[") > max_depth and nesting_depth(doc) > max_depth:
             yield Record(
                 number, raw, error=InputError(f"document nested deeper than {max_depth} levels", source=source, line=number)
             )
@@ -270,15 +271,17 @@ def _cut(buffer: bytearray, tail: int, limit: int, hint: int) -> tuple[int, int]
     count = buffer.count(b"\n", 0, end)
     find = buffer.find
     if count < limit:
-        if end == tail:
-            return end, count
-        rest = buffer.count(b"\n", end, tail)
-        if count + rest <= limit:
-            return tail, count + rest
+        # Walk only the lines still missing (the guess is usually a line or
+        # two short): counting the rest of the buffer, megabytes, per block
+        # cost more than everything else the reader does.
         position = end - 1
-        for _ in range(limit - count):
-            position = find(b"\n", position + 1)
-        return position + 1, limit
+        while count < limit:
+            found = find(b"\n", position + 1, tail)
+            if found < 0:
+                break
+            position = found
+            count += 1
+        return position + 1, count
     if count == limit:
         return end, count
     position = -1  # the guess was too generous: walk exactly ``limit`` lines

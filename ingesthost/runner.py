@@ -219,7 +219,8 @@ def _run_batched(
             return
         if progress is not None:
             progress(pending[0].line, len(pending))
-        documents = [IngestDocument(record.document) for record in pending]  # type: ignore[arg-type]
+        now = time.time_ns()  # the documents of a batch enter the pipeline together
+        documents = [IngestDocument(record.document, now) for record in pending]  # type: ignore[arg-type]
         try:
             results = pipeline.execute_batch(documents)
         except Exception:  # a host bug: run them one by one from their original lines

@@ -241,7 +241,7 @@ def test_inspect_reports_abi_exports_and_imports() -> None:
     result = run_cli("inspect", str(WASM / "kv_parse.wasm"))
     assert result.returncode == 0
     text = result.stdout.decode()
-    assert "abi:       1.0" in text
+    assert "abi:       1.1" in text
     assert "process: func () -> (i32)" in text
     assert "configure: func (i32, i32) -> (i32)" in text
     assert "elastic.elastic_get_field" in text

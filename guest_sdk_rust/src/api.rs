@@ -1,5 +1,13 @@
 //! Safe wrappers around the host imports, and access to the processor params.
+//!
+//! The field functions act on the document being processed: through the
+//! host imports in `process` (ABI 1.0), or on the guest-local copy while a
+//! document of a `process_batch` is processed (ABI 1.1, `crate::local`).
+//! Both give the same statuses and the same values; on a local document,
+//! values read back keep the spelling of their JSON text (`1.50`, `"\u00e9"`)
+//! where the host would answer with its own (`1.5`, `"é"`).
 
+use crate::batch;
 use crate::dispatcher::take_buffer;
 use crate::hostcalls as hc;
 use crate::json::{self, Value};
@@ -20,9 +28,15 @@ fn call_error(call: &str, key: &str, status: Status) -> Error {
 
 /// Reads a field as JSON text. `Ok(None)` if the field does not exist.
 ///
-/// `key` is a dotted path (`a.b.c`, `tags.0`). The host copies the value into
-/// memory it obtains from this module's `malloc`; the returned `String` owns
-/// that buffer (no copy) and frees it when dropped.
+/// `key` is a dotted path (`a.b.c`, `tags.0`). In `process` the host copies
+/// the value into memory it obtains from this module's `malloc`, and the
+/// returned `String` owns that buffer (no copy); in `process_batch` the value
+/// is read from the module's own copy of the document.
+///
+/// The text is compact JSON with the host's value. Through `process_batch`
+/// strings and numbers keep the spelling the document had (`1.50`,
+/// `"\u00e9"`), where `process` returns the host's (`1.5`, `"é"`): compare
+/// values, not texts (parse with [`get_value`]).
 pub fn get_field(key: &str) -> Result<Option<String>, Error> {
     match get_field_bytes(key.as_bytes()) {
         Ok(bytes) => String::from_utf8(bytes)
@@ -54,6 +68,12 @@ pub fn put_field(key: &str, json_text: &str) -> Result<(), Error> {
 
 /// Sets a field to a JSON string holding `value` (escaped for you).
 pub fn put_str(key: &str, value: &str) -> Result<(), Error> {
+    if batch::in_document() {
+        return match batch::with_doc(|doc| doc.put_str(key.as_bytes(), value)) {
+            Status::Ok => Ok(()),
+            status => Err(call_error("put_field", key, status)),
+        };
+    }
     put_field(key, &json::escape(value))
 }
 
@@ -72,8 +92,12 @@ pub fn remove_field(key: &str) -> Result<bool, Error> {
 }
 
 /// Raw `elastic_get_field`: any bytes as key; the value's bytes on `Ok`, else
-/// the host's status (`NotFound` when missing).
+/// the host's status (`NotFound` when missing). On a batch document, the same
+/// statuses from the module's own copy of it.
 pub fn get_field_bytes(key: &[u8]) -> Result<Vec<u8>, Status> {
+    if batch::in_document() {
+        return batch::with_doc(|doc| doc.get(key));
+    }
     let mut ptr: i32 = 0;
     let mut len: i32 = 0;
     // SAFETY: key is readable for key.len() bytes; the out-pointers are valid
@@ -89,16 +113,24 @@ pub fn get_field_bytes(key: &[u8]) -> Result<Vec<u8>, Status> {
     }
 }
 
-/// Raw `elastic_put_field`: any bytes as key and value; the host's status.
+/// Raw `elastic_put_field`: any bytes as key and value; the host's status
+/// (on a batch document, the status the host would return).
 pub fn put_field_bytes(key: &[u8], value: &[u8]) -> Status {
+    if batch::in_document() {
+        return batch::with_doc(|doc| doc.put(key, value));
+    }
     // SAFETY: both slices are readable for their lengths.
     Status::from_i32(unsafe {
         hc::elastic_put_field(addr(key.as_ptr()), key.len() as i32, addr(value.as_ptr()), value.len() as i32)
     })
 }
 
-/// Raw `elastic_remove_field`: any bytes as key; the host's status.
+/// Raw `elastic_remove_field`: any bytes as key; the host's status (on a
+/// batch document, the status the host would return).
 pub fn remove_field_bytes(key: &[u8]) -> Status {
+    if batch::in_document() {
+        return batch::with_doc(|doc| doc.remove(key));
+    }
     // SAFETY: key is readable for key.len() bytes.
     Status::from_i32(unsafe { hc::elastic_remove_field(addr(key.as_ptr()), key.len() as i32) })
 }

@@ -1,4 +1,5 @@
-//! Raw host imports (module `elastic`), exactly as ABI 1.0 declares them.
+//! Raw host imports (module `elastic`), exactly as ABI 1.x declares them
+//! (1.1 adds no import).
 //!
 //! All values are wasm `i32`; pointers are offsets into this module's memory.
 //! Prefer the safe wrappers in the crate root. On targets other than `wasm32`

@@ -3,9 +3,15 @@
 //! An ingest processor is a WebAssembly module that ingesthost runs once per
 //! JSON document. It reads and edits the document's fields through host calls
 //! and decides whether to keep or drop the document. This crate implements the
-//! guest side of ABI 1.0 (`abi_spec/ABI.md`): it exports `malloc`, `configure`,
-//! `process` and the ABI marker for you, and wraps every host import in a safe
-//! function. It has no dependencies beyond `std`.
+//! guest side of ABI 1.1 (`abi_spec/ABI.md`): it exports `malloc`, `configure`,
+//! `process`, `process_batch` and the ABI marker for you, and wraps every host
+//! import in a safe function. It has no dependencies beyond `std`.
+//!
+//! With `process_batch` the host hands over many whole documents per call;
+//! the SDK then parses each one into its own memory and serves the field
+//! functions there, with the host's exact rules, without a host call per
+//! field. Processors need no change for it: the same function runs on each
+//! document, with the same results as through `process`.
 //!
 //! A complete processor:
 //!
@@ -30,12 +36,18 @@
 //!   [`param`]. Check it once, at load, with a configure function:
 //!   `processor!(process, configure)` (see [`processor!`]).
 //! * Returning `Err(e)` fails the document with `e`'s message; a panic fails it
-//!   too (its message is logged at Critical level).
+//!   too (its message is logged at Critical level; in a batch the trap fails
+//!   the batch's documents, as `abi_spec/ABI.md` says).
+//! * In a batch, values read back keep the spelling of the document's JSON
+//!   text (`1.50`, `"\u00e9"`) where the host would answer with its own
+//!   (`1.5`, `"é"`): the same values. Compare values, not texts.
 
 mod api;
+mod batch;
 mod dispatcher;
 pub mod hostcalls;
 pub mod json;
+mod local;
 pub mod time;
 mod types;
 
@@ -51,15 +63,22 @@ pub use types::{Error, LogLevel, Outcome, Status, ABI_MAJOR, ABI_MINOR, DROP, KE
 /// Implementation details used by [`processor!`]; not a stable API.
 #[doc(hidden)]
 pub mod __dispatch {
-    pub use crate::dispatcher::{configure, configure_with, malloc, process, process_with};
+    pub use crate::dispatcher::{
+        configure, configure_with, malloc, process, process_batch, process_batch_with, process_with,
+    };
 }
 
 /// Declares the processor function and generates the module's exports.
 ///
 /// `processor!(my_fn)` where `fn my_fn() -> Result<Outcome, Error>` generates,
-/// when compiling for `wasm32`, the exports `malloc`, `configure`, `process`
-/// and the ABI marker `elastic_ingest_wasm_abi_1_0`. Use it once per module.
-/// On other targets it only type-checks `my_fn` (so `cargo test` builds).
+/// when compiling for `wasm32`, the exports `malloc`, `configure`, `process`,
+/// `process_batch` and the ABI marker `elastic_ingest_wasm_abi_1_1`. Use it
+/// once per module. On other targets it only type-checks `my_fn` (so
+/// `cargo test` builds).
+///
+/// `process` runs `my_fn` on the host's current document (ABI 1.0);
+/// `process_batch` runs it on each document of a batch, in the module's own
+/// memory (ABI 1.1). `my_fn` cannot tell the difference.
 ///
 /// `processor!(my_fn, my_configure)` adds a configure function, run once per
 /// instance when the pipeline loads, after the params are stored:
@@ -101,7 +120,8 @@ macro_rules! processor {
 
         $crate::processor!(@exports
             configure(ptr, len) => $crate::__dispatch::configure(ptr, len),
-            process() => $crate::__dispatch::process($process)
+            process() => $crate::__dispatch::process($process),
+            process_batch(ptr, len) => $crate::__dispatch::process_batch(ptr, len, $process)
         );
     };
     ($process:path, $configure:path $(,)?) => {
@@ -111,10 +131,15 @@ macro_rules! processor {
 
         $crate::processor!(@exports
             configure(ptr, len) => $crate::__dispatch::configure_with(ptr, len, $configure),
-            process() => $crate::__dispatch::process_with($process, $configure)
+            process() => $crate::__dispatch::process_with($process, $configure),
+            process_batch(ptr, len) => $crate::__dispatch::process_batch_with(ptr, len, $process, $configure)
         );
     };
-    (@exports configure($ptr:ident, $len:ident) => $configure:expr, process() => $process:expr) => {
+    (@exports
+        configure($ptr:ident, $len:ident) => $configure:expr,
+        process() => $process:expr,
+        process_batch($bptr:ident, $blen:ident) => $process_batch:expr
+    ) => {
         #[cfg(target_arch = "wasm32")]
         const _: () = {
             #[export_name = "malloc"]
@@ -132,7 +157,12 @@ macro_rules! processor {
                 $process
             }
 
-            #[export_name = "elastic_ingest_wasm_abi_1_0"]
+            #[export_name = "process_batch"]
+            pub extern "C" fn __elastic_ingest_process_batch($bptr: i32, $blen: i32) -> i32 {
+                $process_batch
+            }
+
+            #[export_name = "elastic_ingest_wasm_abi_1_1"]
             pub extern "C" fn __elastic_ingest_abi_marker() {}
         };
     };

@@ -1,4 +1,4 @@
-//! The ABI 1.0 vocabulary: status codes, log levels, `process` results and
+//! The ABI 1.x vocabulary: status codes, log levels, `process` results and
 //! the SDK's error type. These mirror `abi_spec/ABI.md` exactly.
 
 use std::fmt;
@@ -6,7 +6,7 @@ use std::fmt;
 /// ABI major version implemented by this SDK.
 pub const ABI_MAJOR: u16 = 1;
 /// ABI minor version implemented by this SDK.
-pub const ABI_MINOR: u16 = 0;
+pub const ABI_MINOR: u16 = 1;
 
 /// `process` result code: keep the document and go on.
 pub const KEEP: i32 = 0;
@@ -214,7 +214,7 @@ mod tests {
 
     #[test]
     fn constants() {
-        assert_eq!(((ABI_MAJOR as i32) << 16) | ABI_MINOR as i32, 65536);
+        assert_eq!(((ABI_MAJOR as i32) << 16) | ABI_MINOR as i32, 65537);
         assert_eq!(Outcome::Keep.code(), 0);
         assert_eq!(Outcome::Drop.code(), 4);
         assert_eq!(LogLevel::Critical.code(), 4);

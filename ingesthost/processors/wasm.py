@@ -142,7 +142,7 @@ class WasmProcessor(Processor):
                     append(self._bad_result("is not a JSON object"))
                 elif meta is not None and type(ingest) is not dict:
                     append(self._bad_result("has _ingest metadata that is not a JSON object"))
-                elif data.count(b"{") + data.count(b"[") > MAX_DEPTH and nesting_depth(source) > MAX_DEPTH:
+                elif len(data) > 2 * MAX_DEPTH and nesting_depth(source) > MAX_DEPTH:  # 2 bytes a level at least
                     append(self._bad_result(f"nests deeper than {MAX_DEPTH} levels"))
                 else:
                     document.source = source
