@@ -2,10 +2,14 @@
 
 The public API::
 
-    from ingesthost import Pipeline
+    from ingesthost import open_pipeline
 
-    with Pipeline.from_file("pipeline.yml") as pipeline:
+    with open_pipeline("pipeline.yml") as pipeline:        # guests in a worker process
         out = pipeline.process({"message": "user=alice"})   # dict, or None if dropped
+
+``open_pipeline(..., isolation="none")`` gives a :class:`Pipeline` (guests in
+this process), ``workers=N`` a :class:`WorkerPool` (N worker processes);
+:class:`Pipeline` and :class:`IsolatedPipeline` can be built directly too.
 
 Errors are subclasses of :class:`IngestHostError`. The guest ABI is
 implemented in :mod:`ingesthost.abi` and specified in ``abi_spec/ABI.md``.
@@ -29,6 +33,7 @@ from .pipeline import DocumentResult, Pipeline
 from .processors import ConditionError, Processor, WasmProcessor
 from .simulate import SimulateDocument
 from .workers import IsolatedPipeline, WorkerError
+from .pool import WorkerPool, open_pipeline
 
 __all__ = [
     "ABI_MAJOR",
@@ -54,5 +59,7 @@ __all__ = [
     "Status",
     "WasmProcessor",
     "WorkerError",
+    "WorkerPool",
     "__version__",
+    "open_pipeline",
 ]

@@ -284,34 +284,43 @@ def _add_isolation_options(command: argparse.ArgumentParser) -> None:
         "a slow stream is sent on as its lines arrive",
     )
     command.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes running the pipeline in parallel (default: %(default)s); output keeps input "
+        "order; each worker has its own time limits and is replaced when it times out or crashes; "
+        "needs --isolation process",
+    )
+    command.add_argument(
         "--max-restarts",
         type=int,
         default=None,
         metavar="N",
-        help="stop the run part-way (exit status 3) after N worker restarts (default: no limit; each document "
-        "that times out or crashes costs one restart and is never retried)",
+        help="stop the run part-way (exit status 3) after N worker restarts, all workers together (default: no "
+        "limit; each document that times out or crashes costs one restart and is never retried)",
     )
 
 
-def _isolated_pipeline(args: argparse.Namespace, cache: CompileCache | None) -> Any:
-    """The pipeline in a worker process (``--isolation process``)."""
-    from .workers import DEFAULT_LOAD_TIMEOUT, DEFAULT_TIMEOUT, IsolatedPipeline
+def _open(args: argparse.Namespace, cache: CompileCache | None, isolation: str) -> Any:
+    """The pipeline where ``isolation`` (and ``--workers``) say: :func:`ingesthost.pool.open_pipeline`."""
+    from .pool import open_pipeline
 
     if args.batch_size < 1:
         raise IngestHostError(f"--batch-size must be at least 1, found {args.batch_size}")
-    options: dict[str, Any] = {
-        "compiler": args.compiler,
-        "cache": cache,
-        "max_memory": args.max_memory,
-        "timeout": args.timeout if args.timeout is not None else DEFAULT_TIMEOUT,
-        "load_timeout": args.load_timeout if args.load_timeout is not None else DEFAULT_LOAD_TIMEOUT,
-        "batch_size": args.batch_size,
-        "max_restarts": args.max_restarts,
-        "collect_stats": bool(getattr(args, "stats", False) or getattr(args, "stats_json", None)),
-    }
+    options: dict[str, Any] = {"compiler": args.compiler, "cache": cache, "max_memory": args.max_memory}
+    if isolation == "process":
+        options.update(
+            workers=args.workers,
+            timeout=args.timeout,
+            load_timeout=args.load_timeout,
+            batch_size=args.batch_size,
+            max_restarts=args.max_restarts,
+            collect_stats=bool(getattr(args, "stats", False) or getattr(args, "stats_json", None)),
+        )
     if args.pipeline:
-        return IsolatedPipeline.from_file(args.pipeline, confine_to=args.confine_to, **options)
-    return IsolatedPipeline.from_module(args.module, dict(args.param), **options)
+        return open_pipeline(args.pipeline, isolation=isolation, confine_to=args.confine_to, **options)
+    return open_pipeline(module=args.module, params=dict(args.param), isolation=isolation, **options)
 
 
 def _cache_from_args(args: argparse.Namespace) -> CompileCache | None:
@@ -364,6 +373,10 @@ def _check_process_args(args: argparse.Namespace) -> None:
         raise IngestHostError(f"--max-restarts must be 0 or more, found {args.max_restarts}")
     if args.batch_size < 1:
         raise IngestHostError(f"--batch-size must be at least 1, found {args.batch_size}")
+    if args.workers < 1:
+        raise IngestHostError(f"--workers must be at least 1, found {args.workers}")
+    if args.workers > 1 and args.isolation != "process":
+        raise IngestHostError("--workers runs worker processes: it needs --isolation process")
     for name in ("timeout", "load_timeout"):
         value = getattr(args, name)
         if value is not None and not 0 < value < float("inf"):
@@ -373,16 +386,9 @@ def _check_process_args(args: argparse.Namespace) -> None:
 
 
 def _load_pipeline(args: argparse.Namespace) -> Any:
-    cache = _cache_from_args(args)
-    if args.isolation == "process":
-        return _isolated_pipeline(args, cache)
-    if args.pipeline:
-        return Pipeline.from_file(
-            args.pipeline, compiler=args.compiler, cache=cache, max_memory=args.max_memory, confine_to=args.confine_to
-        )
-    return Pipeline.from_module(
-        args.module, dict(args.param), compiler=args.compiler, cache=cache, max_memory=args.max_memory
-    )
+    """A :class:`Pipeline` (``--isolation none``), an ``IsolatedPipeline`` or a
+    ``WorkerPool`` (``--workers N``): one interface (see :mod:`ingesthost.pool`)."""
+    return _open(args, _cache_from_args(args), args.isolation)
 
 
 def _open_input_file(name: str, closed: frozenset[int]) -> IO[bytes]:
@@ -470,6 +476,7 @@ def _cmd_process_on_dask(args: argparse.Namespace) -> int:
         ("--max-restarts", args.max_restarts),
         ("--timeout", args.timeout),
         ("--load-timeout", args.load_timeout),
+        ("--workers", args.workers != 1),
     ):
         if given:
             raise IngestHostError(f"{option} does not apply with --dask-scheduler")

@@ -13,17 +13,19 @@ A Python log shipper embeds it like this::
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Literal
+from typing import IO, Any, Iterable, Iterator, Literal
 
 import orjson
 
 from .config import PipelineBuilder, PipelineSnapshot
-from .document import IngestDocument
+from .document import MAX_DEPTH, IngestDocument
 from .engine import DEFAULT_COMPILER, EngineSet
 from .errors import InputError, ProcessorError
 from .jsonnumbers import has_non_finite_float, number_problem
 from .loader import DEFAULT_MAX_MEMORY, CompileCache, ModuleLoader
+from .ndjson import DEFAULT_MAX_LINE_BYTES, read_blocks
 from .processors import Processor
 from .processors.compound import CompoundProcessor
 from .simulate import SimulateDocument, simulate
@@ -234,6 +236,52 @@ class Pipeline:
                 yield DocumentResult("failed", error=exc)
                 continue
             yield DocumentResult("dropped") if result is None else DocumentResult("ok", result.source)
+
+    # -- the process job (the interface the isolated kinds share) -----------
+
+    #: Workers replaced, guest calls timed out, worker crashes: always 0 here
+    #: (no workers), as counted by :class:`~ingesthost.workers.IsolatedPipeline`.
+    restarts = timeouts = crashes = 0
+
+    def run(
+        self,
+        stream: IO[bytes],
+        output: IO[bytes],
+        failures: IO[bytes],
+        *,
+        source: str = "<input>",
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        max_depth: int = MAX_DEPTH,
+    ) -> Any:
+        """The ``ingesthost process`` job in this process, as
+        :meth:`ingesthost.workers.IsolatedPipeline.run` does it in a worker:
+        NDJSON bytes from ``stream``, processed documents to ``output``,
+        failure records to ``failures``, a block of lines at a time (each
+        flushed), and a :class:`~ingesthost.runner.RunSummary`."""
+        from .runner import RunSummary  # these two import this module
+        from .workers import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_SIZE
+
+        summary = RunSummary()
+        started = time.perf_counter()
+        blocks = read_blocks(stream, source, DEFAULT_BATCH_SIZE, DEFAULT_BATCH_BYTES, max_line_bytes)
+        for out, failed, counts, last in self.run_blocks(blocks, source, max_line_bytes, max_depth):
+            output.write(out)
+            failures.write(failed)
+            output.flush()
+            failures.flush()
+            summary.add(counts)
+            summary.accounted_through = last
+        summary.elapsed_seconds = time.perf_counter() - started
+        return summary
+
+    def run_blocks(
+        self, blocks: Iterable[tuple], source: str, max_line_bytes: int, max_depth: int
+    ) -> Iterator[tuple[bytes, bytes, dict[str, int], int]]:
+        """:func:`ingesthost.runner.run_blocks` with this pipeline: the results
+        of blocks of NDJSON lines, in order (what the ``process`` job commits)."""
+        from .runner import run_blocks
+
+        return run_blocks(self, blocks, source, max_line_bytes, max_depth)
 
     def simulate(
         self, docs: Iterable[dict[str, Any] | SimulateDocument], *, verbose: bool = False

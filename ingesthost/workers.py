@@ -48,6 +48,10 @@ only bytes in the parent:
 Timeouts and crashes end the worker, so they cannot be caught by a
 processor's ``on_failure`` or ``ignore_failure``: the document goes to the
 failure output.
+
+Several workers for one pipeline (``--workers N``) are
+:class:`ingesthost.pool.WorkerPool`, one :class:`IsolatedPipeline` per
+worker; both share their constructors and API (:class:`_IsolatedFront`).
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ import logging
 import multiprocessing
 import os
 import queue
+import select
 import signal
 import socket
 import sys
@@ -70,7 +75,7 @@ import traceback
 from collections import deque
 from multiprocessing import connection as mp_connection
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable, Iterator
+from typing import IO, Any, Callable, Iterable, Iterator, TypeVar
 
 import orjson
 
@@ -550,6 +555,7 @@ class _Worker:
         #: Watch ids of guest set-up calls: (module name, export).
         self.load_phases: dict[int, tuple[str, str]] = {}
         self._sender: threading.Thread | None = None
+        self._poller: Any = None
         self.conn, child_conn = context.Pipe(duplex=True)
         for end in (self.conn, child_conn):
             _grow_buffers(end.fileno())
@@ -707,19 +713,20 @@ class _Worker:
         Raises :class:`_Incident` when the worker is killed or dies; it is
         then gone, and the caller starts another.
         """
-        conn, sentinel = self.conn, self.process.sentinel
+        conn = self.conn
+        poll, pipe = self._poll_answers()
         while True:
             snapshot = self._snapshot()
             now = time.monotonic_ns()
             if snapshot is not None and now >= snapshot[0]:
                 raise self._kill_for(snapshot)
             wait = _MAX_POLL if snapshot is None else min(_MAX_POLL, (snapshot[0] - now) / 1e9 + 0.001)
-            if not mp_connection.wait([conn, sentinel], wait):
+            if not poll(wait * 1000):  # the pipe has something, or the worker ended
                 continue
             # However many messages arrive (a guest logging in a loop), look at
             # the slot again no later than ``wait`` from now.
             recheck = now + int(wait * 1e9)
-            while conn.poll(0):
+            while any(fd == pipe for fd, _ in poll(0)):
                 try:
                     answer = conn.recv()
                 except (EOFError, OSError):
@@ -731,6 +738,17 @@ class _Worker:
                     break
             if not self.process.is_alive():
                 raise self._post_mortem()
+
+    def _poll_answers(self) -> tuple[Callable[[float], list], int]:
+        """(``poll(milliseconds)``, the pipe's descriptor): one ``select.poll``
+        kept on the pipe and the process sentinel. ``multiprocessing``'s
+        ``wait`` and ``Connection.poll`` build a selector per call, a tenth
+        of a millisecond each: half the parent's work per block, before."""
+        if self._poller is None:
+            self._poller = select.poll()
+            self._poller.register(self.conn.fileno(), select.POLLIN)
+            self._poller.register(self.process.sentinel, select.POLLIN)
+        return self._poller.poll, self.conn.fileno()
 
     def _drain(self) -> list[Any]:
         """Read what a dead worker left in the pipe; the answers it sent."""
@@ -843,75 +861,32 @@ def merge_stats(total: Any, more: Any) -> Any:
     return more
 
 
-class IsolatedPipeline:
-    """A pipeline that runs in a worker process, with a time limit per guest call.
+_F = TypeVar("_F", bound="_IsolatedFront")
 
-    Build one like a :class:`~ingesthost.pipeline.Pipeline`
-    (:meth:`from_file`, :meth:`from_definition`, :meth:`from_module`, or
-    :meth:`from_factory` for pipelines built by your own code); the worker
-    starts at once, so a pipeline error is raised here as it would be
-    in-process. Then:
 
-    * :meth:`process` / :meth:`process_many` take and return dicts like
-      ``Pipeline``'s; a guest that overruns its timeout fails its document
-      with a :class:`ProcessorError` of ``kind`` ``"timeout"``, one whose
-      worker crashes with ``kind`` ``"crash"``; the next document runs in a
-      fresh worker.
-    * :meth:`run` is the ``ingesthost process`` job: NDJSON bytes in,
-      output and failure records out, a :class:`~ingesthost.runner.RunSummary`.
+class _IsolatedFront:
+    """What pipelines whose guests run in worker processes share: the
+    ``from_*`` constructors (a :class:`WorkerSpec` with a snapshot, then
+    ``cls(spec, **options)``), the library API (:meth:`process`,
+    :meth:`process_many`) and the ``process`` job (:meth:`run`,
+    :meth:`run_blocks`), all over ``_stream``, which a subclass provides:
+    one worker (:class:`IsolatedPipeline`) or several
+    (:class:`ingesthost.pool.WorkerPool`)."""
 
-    Every wasm processor's time limit is its own ``timeout``, else its
-    pipeline's, else ``timeout`` here (default 1 s). Guest code that runs
-    while the pipeline loads (each module's start function, ``_initialize``,
-    ``malloc`` for the params and ``configure``) has ``load_timeout`` per
-    call (default 10 s; compiling is not counted: ``startup_timeout``, default
-    120 s, bounds the whole start-up); a guest that overruns it is a
-    :class:`~ingesthost.errors.ModuleLoadError` naming the module and the
-    export, raised here. Every ``from_*`` constructor passes ``load_timeout``
-    on. ``batch_size`` lines go
-    to the worker per message. ``max_restarts`` (None: no limit other than
-    one per document) stops with :class:`WorkerError` after that many
-    replacements. Not thread-safe: use one per thread.
-    """
+    batch_size: int
+    batch_bytes: int
 
-    def __init__(
-        self,
-        spec: WorkerSpec,
-        *,
-        batch_size: int = DEFAULT_BATCH_SIZE,
-        batch_bytes: int = DEFAULT_BATCH_BYTES,
-        startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
-        max_restarts: int | None = None,
-        load_timeout: float = DEFAULT_LOAD_TIMEOUT,
-    ) -> None:
-        _check_timeout(spec.timeout)
-        if isinstance(load_timeout, bool) or not isinstance(load_timeout, (int, float)) or not 0 < load_timeout < float("inf"):
-            raise IngestHostError(f"load_timeout must be a positive number of seconds, found {load_timeout!r}")
-        #: Seconds each guest set-up call at load may run (see the class docstring).
-        self.load_timeout = float(load_timeout)
-        if batch_size < 1:
-            raise IngestHostError(f"batch_size must be at least 1, found {batch_size}")
-        self.spec = spec
-        self.batch_size = batch_size
-        self.batch_bytes = batch_bytes
-        self.startup_timeout = startup_timeout
-        self.max_restarts = max_restarts
-        #: Workers replaced after a timeout or a crash.
-        self.restarts = 0
-        self.timeouts = 0
-        self.crashes = 0
-        #: Seconds the last worker took from fork to "ready".
-        self.last_startup_seconds = 0.0
-        self._retired_stats: Any = None
-        self._worker_stats: Any = None
-        self._worker: _Worker | None = None
-        self._worker = self._start()
+    def _stream(self, op: str, work: Iterator[tuple], *extra: Any) -> Iterator[tuple]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
 
     # -- construction ------------------------------------------------------
 
     @classmethod
     def from_file(
-        cls,
+        cls: type[_F],
         path: str | Path,
         *,
         compiler: str = DEFAULT_COMPILER,
@@ -920,7 +895,7 @@ class IsolatedPipeline:
         timeout: float = DEFAULT_TIMEOUT,
         confine_to: str | Path | None = None,
         **options: Any,
-    ) -> "IsolatedPipeline":
+    ) -> _F:
         """A pipeline file (module paths relative to the file), read once here
         with everything it names and built in the worker from that snapshot."""
         return cls._with_spec(
@@ -929,7 +904,7 @@ class IsolatedPipeline:
 
     @classmethod
     def from_definition(
-        cls,
+        cls: type[_F],
         definition: dict[str, Any],
         *,
         base_dir: str | Path = ".",
@@ -940,7 +915,7 @@ class IsolatedPipeline:
         timeout: float = DEFAULT_TIMEOUT,
         confine_to: str | Path | None = None,
         **options: Any,
-    ) -> "IsolatedPipeline":
+    ) -> _F:
         """An already-parsed definition (it must be picklable: plain JSON data)."""
         return cls._with_spec(
             "definition",
@@ -957,7 +932,7 @@ class IsolatedPipeline:
 
     @classmethod
     def from_module(
-        cls,
+        cls: type[_F],
         module: str | Path,
         params: dict[str, Any] | None = None,
         *,
@@ -967,7 +942,7 @@ class IsolatedPipeline:
         max_memory: int = DEFAULT_MAX_MEMORY,
         timeout: float = DEFAULT_TIMEOUT,
         **options: Any,
-    ) -> "IsolatedPipeline":
+    ) -> _F:
         """One module as the whole pipeline (the CLI's ``--module`` shortcut)."""
         return cls._with_spec(
             "module",
@@ -984,14 +959,14 @@ class IsolatedPipeline:
 
     @classmethod
     def _with_spec(
-        cls,
+        cls: type[_F],
         kind: str,
         options: dict[str, Any],
         cache: CompileCache | None | bool,
         timeout: float,
         confine_to: str | Path | None,
         **fields: Any,
-    ) -> "IsolatedPipeline":
+    ) -> _F:
         """What the ``from_*`` constructors share: the spec's common fields, its
         snapshot (the pipeline files and modules, read and checked here, once:
         see :meth:`WorkerSpec.with_snapshot`), then the pipeline."""
@@ -1007,12 +982,12 @@ class IsolatedPipeline:
 
     @classmethod
     def from_factory(
-        cls,
+        cls: type[_F],
         factory: Callable[..., Pipeline] | str,
         *args: Any,
         timeout: float = DEFAULT_TIMEOUT,
         **options: Any,
-    ) -> "IsolatedPipeline":
+    ) -> _F:
         """A pipeline your own code builds, in the worker: ``factory`` is a
         module-level function (or ``"package.module:function"``) called with
         ``args`` (picklable) that returns a :class:`Pipeline`. This is how to
@@ -1035,176 +1010,6 @@ class IsolatedPipeline:
             collect_stats=bool(options.pop("collect_stats", False)),
         )
         return cls(spec, **options)
-
-    # -- workers -----------------------------------------------------------
-
-    def _start(self) -> _Worker:
-        worker = _Worker(self.spec, self.startup_timeout, self.load_timeout)
-        self.last_startup_seconds = worker.startup_seconds
-        logger.debug("worker %s ready in %.3f s", worker.pid, worker.startup_seconds)
-        return worker
-
-    def _current(self) -> _Worker:
-        if self._worker is None:
-            self._worker = self._start()
-            self._worker_stats = None
-        return self._worker
-
-    @property
-    def worker_pid(self) -> int | None:
-        """The process id of the current worker (None between a death and the next start)."""
-        return self._worker.pid if self._worker is not None else None
-
-    def _unwrap(self, reply: Any) -> Any:
-        """A batch answer without the statistics riding along with it (kept aside)."""
-        if self.spec.collect_stats:
-            reply, self._worker_stats = reply
-        return reply
-
-    def _discard(self) -> None:
-        """Stop the current worker without counting a restart (the next request starts another)."""
-        worker, self._worker = self._worker, None
-        self._retired_stats = merge_stats(self._retired_stats, self._worker_stats)
-        self._worker_stats = None
-        if worker is not None:
-            worker.kill()
-            worker.conn.close()
-
-    def _retire(self, incident: _Incident, where: str) -> None:
-        """Account for a dead worker; the next request starts another."""
-        self._worker = None
-        self._retired_stats = merge_stats(self._retired_stats, self._worker_stats)
-        self._worker_stats = None
-        self.restarts += 1
-        if incident.error.kind == "timeout":
-            self.timeouts += 1
-        else:
-            self.crashes += 1
-        # Info, not warning: the document's failure record already says it, and
-        # the summary counts restarts; printing it again would report it twice.
-        logger.info("%s: %s; starting a new worker", where, incident.error)
-        if self.max_restarts is not None and self.restarts > self.max_restarts:
-            raise WorkerError(
-                f"gave up after {self.max_restarts} worker restarts (the last: {where}: {incident.error})"
-            )
-
-    def _stream(self, op: str, work: Iterator[tuple], *extra: Any) -> Iterator[tuple]:
-        """Run a stream of work through workers and yield every outcome in input order.
-
-        ``work`` yields ``("batch", first, payload, count[, ready])`` (``count``
-        documents numbered from ``first``; ``payload`` is a block of NDJSON
-        lines for ``run``, a list of JSON texts for ``docs``; ``ready``
-        False: the next batch would wait for input, so none is fetched
-        until this one is answered) and
-        pass-through entries of any other kind, which come back out in their
-        place. Out come ``("reply", answer)`` per batch and ``("failed",
-        number, raw, error)`` for a document a timeout or crash took down.
-
-        Up to :data:`_IN_FLIGHT` batches are with the worker at once, so it
-        never waits for the parent between batches. When a worker dies, the
-        document in progress is failed and never sent again; the rest of
-        its batch and every later batch already sent (their answers died
-        with the worker) are re-sent, in order, to a new worker. Each
-        incident removes one document, so the loop ends.
-        """
-        pending: deque[tuple] = deque()  # not yet sent, in order
-        in_flight: deque[tuple] = deque()  # sent to the current worker, oldest first
-        try:
-            exhausted = False
-            deferred: BaseException | None = None  # raised by ``work``: re-raised after what came before
-            unattributed = 0
-            while True:
-                while len(in_flight) < _IN_FLIGHT:
-                    if not pending:
-                        if exhausted:
-                            break
-                        try:
-                            pending.append(next(work))
-                        except StopIteration:
-                            exhausted = True
-                            break
-                        except Exception as exc:
-                            exhausted, deferred = True, exc
-                            break
-                    entry = pending[0]
-                    if entry[0] != "batch":
-                        if in_flight:
-                            break  # answers for earlier documents come first
-                        pending.popleft()
-                        yield entry
-                        continue
-                    pending.popleft()
-                    if entry[3]:
-                        self._current().send((op, entry[1], entry[2], *extra))
-                        in_flight.append(entry[:4])
-                    if len(entry) > 4 and not entry[4]:
-                        break  # the input has nothing more yet: answer what was sent first
-                if not in_flight:
-                    if pending:
-                        continue
-                    if deferred is not None:
-                        raise deferred
-                    return
-                worker = self._current()
-                try:
-                    reply = worker.receive()
-                except _Incident as incident:
-                    worker.conn.close()
-                    number, together = incident.item, incident.count
-                    if number is None:
-                        where = "no document in progress"
-                    elif together > 1:
-                        where = f"a batch of lines {number}-{number + together - 1} (run again one by one)"
-                    else:
-                        where = f"line {number}" if op == "run" else f"document {number + 1}"
-                    self._retire(incident, where)
-                    for answer in incident.replies:  # answers that made it out before the death
-                        entry = in_flight.popleft()
-                        yield ("reply", self._unwrap(answer), entry[1], entry[3])
-                    lost = list(in_flight)
-                    in_flight.clear()
-                    for index, (_, start, payload, count) in enumerate(lost):
-                        if number is not None and start <= number < start + count:
-                            before, raw, after = _split(payload, number - start)
-                            if together > 1:
-                                # A batch (ABI 1.1) was in progress: which of its documents is to
-                                # blame is not known, so each runs again on its own.
-                                together = min(together, start + count - number)
-                                singles = [("batch", number, raw, 1)]
-                                for offset in range(1, together):
-                                    _, raw, after = _split(after, 0)
-                                    singles.append(("batch", number + offset, raw, 1))
-                                rest = start + count - number - together
-                                lost[index : index + 1] = [
-                                    ("batch", start, before, number - start),
-                                    *singles,
-                                    ("batch", number + together, after, rest),
-                                ]
-                            else:
-                                lost[index : index + 1] = [
-                                    ("batch", start, before, number - start),
-                                    ("failed", number, raw, incident.error),
-                                    ("batch", number + 1, after, start + count - number - 1),
-                                ]
-                            unattributed = 0
-                            break
-                    else:
-                        if lost:
-                            unattributed += 1
-                            if unattributed > _MAX_UNATTRIBUTED:
-                                raise WorkerError(
-                                    f"the worker process died {unattributed} times in a row with no document "
-                                    f"in progress (last: {incident.error.reason})"
-                                ) from None
-                    pending.extendleft(reversed(lost))
-                    continue
-                entry = in_flight.popleft()
-                yield ("reply", self._unwrap(reply), entry[1], entry[3])
-        finally:
-            if in_flight and self._worker is not None:
-                # Abandoned with answers outstanding (the caller stopped early, or
-                # an error): they would be taken for the answers to later requests.
-                self._discard()
 
     # -- the library API ---------------------------------------------------
 
@@ -1314,6 +1119,250 @@ class IsolatedPipeline:
             else:  # "oversize": a line too long to send, reported as read_records reports it
                 yield runner.oversize_result(entry[1], source)
 
+    def __enter__(self) -> _F:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class IsolatedPipeline(_IsolatedFront):
+    """A pipeline that runs in a worker process, with a time limit per guest call.
+
+    Build one like a :class:`~ingesthost.pipeline.Pipeline`
+    (:meth:`from_file`, :meth:`from_definition`, :meth:`from_module`, or
+    :meth:`from_factory` for pipelines built by your own code); the worker
+    starts at once, so a pipeline error is raised here as it would be
+    in-process. Then:
+
+    * :meth:`process` / :meth:`process_many` take and return dicts like
+      ``Pipeline``'s; a guest that overruns its timeout fails its document
+      with a :class:`ProcessorError` of ``kind`` ``"timeout"``, one whose
+      worker crashes with ``kind`` ``"crash"``; the next document runs in a
+      fresh worker.
+    * :meth:`run` is the ``ingesthost process`` job: NDJSON bytes in,
+      output and failure records out, a :class:`~ingesthost.runner.RunSummary`.
+
+    Every wasm processor's time limit is its own ``timeout``, else its
+    pipeline's, else ``timeout`` here (default 1 s). Guest code that runs
+    while the pipeline loads (each module's start function, ``_initialize``,
+    ``malloc`` for the params and ``configure``) has ``load_timeout`` per
+    call (default 10 s; compiling is not counted: ``startup_timeout``, default
+    120 s, bounds the whole start-up); a guest that overruns it is a
+    :class:`~ingesthost.errors.ModuleLoadError` naming the module and the
+    export, raised here. Every ``from_*`` constructor passes ``load_timeout``
+    on. ``batch_size`` lines go
+    to the worker per message. ``max_restarts`` (None: no limit other than
+    one per document) stops with :class:`WorkerError` after that many
+    replacements. Not thread-safe: use one per thread.
+    """
+
+    def __init__(
+        self,
+        spec: WorkerSpec,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        batch_bytes: int = DEFAULT_BATCH_BYTES,
+        startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
+        max_restarts: int | None = None,
+        load_timeout: float = DEFAULT_LOAD_TIMEOUT,
+    ) -> None:
+        _check_timeout(spec.timeout)
+        if isinstance(load_timeout, bool) or not isinstance(load_timeout, (int, float)) or not 0 < load_timeout < float("inf"):
+            raise IngestHostError(f"load_timeout must be a positive number of seconds, found {load_timeout!r}")
+        #: Seconds each guest set-up call at load may run (see the class docstring).
+        self.load_timeout = float(load_timeout)
+        if batch_size < 1:
+            raise IngestHostError(f"batch_size must be at least 1, found {batch_size}")
+        self.spec = spec
+        self.batch_size = batch_size
+        self.batch_bytes = batch_bytes
+        self.startup_timeout = startup_timeout
+        self.max_restarts = max_restarts
+        #: Workers replaced after a timeout or a crash.
+        self.restarts = 0
+        self.timeouts = 0
+        self.crashes = 0
+        #: Seconds the last worker took from fork to "ready".
+        self.last_startup_seconds = 0.0
+        self._retired_stats: Any = None
+        self._worker_stats: Any = None
+        self._worker: _Worker | None = None
+        self._worker = self._start()
+
+    # -- workers -----------------------------------------------------------
+
+    def _start(self) -> _Worker:
+        worker = _Worker(self.spec, self.startup_timeout, self.load_timeout)
+        self.last_startup_seconds = worker.startup_seconds
+        logger.debug("worker %s ready in %.3f s", worker.pid, worker.startup_seconds)
+        return worker
+
+    def _current(self) -> _Worker:
+        if self._worker is None:
+            self._worker = self._start()
+            self._worker_stats = None
+        return self._worker
+
+    @property
+    def worker_pid(self) -> int | None:
+        """The process id of the current worker (None between a death and the next start)."""
+        return self._worker.pid if self._worker is not None else None
+
+    def _unwrap(self, reply: Any) -> Any:
+        """A batch answer without the statistics riding along with it (kept aside)."""
+        if self.spec.collect_stats:
+            reply, self._worker_stats = reply
+        return reply
+
+    def _discard(self) -> None:
+        """Stop the current worker without counting a restart (the next request starts another)."""
+        worker, self._worker = self._worker, None
+        self._retired_stats = merge_stats(self._retired_stats, self._worker_stats)
+        self._worker_stats = None
+        if worker is not None:
+            worker.kill()
+            worker.conn.close()
+
+    def _retire(self, incident: _Incident, where: str) -> None:
+        """Account for a dead worker; the next request starts another."""
+        self._worker = None
+        self._retired_stats = merge_stats(self._retired_stats, self._worker_stats)
+        self._worker_stats = None
+        self.restarts += 1
+        if incident.error.kind == "timeout":
+            self.timeouts += 1
+        else:
+            self.crashes += 1
+        # Info, not warning: the document's failure record already says it, and
+        # the summary counts restarts; printing it again would report it twice.
+        logger.info("%s: %s; starting a new worker", where, incident.error)
+        if self.max_restarts is not None and self.restarts > self.max_restarts:
+            raise WorkerError(
+                f"gave up after {self.max_restarts} worker restarts (the last: {where}: {incident.error})"
+            )
+
+    def _stream(self, op: str, work: Iterator[tuple], *extra: Any) -> Iterator[tuple]:
+        """Run a stream of work through workers and yield every outcome in input order.
+
+        ``work`` yields ``("batch", first, payload, count[, ready])`` (``count``
+        documents numbered from ``first``; ``payload`` is a block of NDJSON
+        lines for ``run``, a list of JSON texts for ``docs``; ``ready``
+        False: the next batch would wait for input, so none is fetched
+        until this one is answered) and
+        pass-through entries of any other kind, which come back out in their
+        place. Out come ``("reply", answer)`` per batch and ``("failed",
+        number, raw, error)`` for a document a timeout or crash took down.
+
+        Up to :data:`_IN_FLIGHT` batches are with the worker at once, so it
+        never waits for the parent between batches. When a worker dies, the
+        document in progress is failed and never sent again; the rest of
+        its batch and every later batch already sent (their answers died
+        with the worker) are re-sent, in order, to a new worker. Each
+        incident removes one document, so the loop ends.
+        """
+        pending: deque[tuple] = deque()  # not yet sent, in order
+        in_flight: deque[tuple] = deque()  # sent to the current worker, oldest first
+        try:
+            exhausted = False
+            deferred: BaseException | None = None  # raised by ``work``: re-raised after what came before
+            unattributed = 0
+            hold = False  # a batch the input had nothing after is out: fetch no more until it is answered
+            while True:
+                while len(in_flight) < _IN_FLIGHT:
+                    if not pending:
+                        if exhausted or (hold and in_flight):
+                            break
+                        hold = False
+                        try:
+                            pending.append(next(work))
+                        except StopIteration:
+                            exhausted = True
+                            break
+                        except Exception as exc:
+                            exhausted, deferred = True, exc
+                            break
+                    entry = pending[0]
+                    if entry[0] != "batch":
+                        if in_flight:
+                            break  # answers for earlier documents come first
+                        pending.popleft()
+                        yield entry
+                        continue
+                    pending.popleft()
+                    if entry[3]:
+                        self._current().send((op, entry[1], entry[2], *extra))
+                        in_flight.append(entry[:4])
+                    if len(entry) > 4 and not entry[4]:
+                        hold = True
+                        break  # the input has nothing more yet: answer what was sent first
+                if not in_flight:
+                    if pending:
+                        continue
+                    if deferred is not None:
+                        raise deferred
+                    return
+                worker = self._current()
+                try:
+                    reply = worker.receive()
+                except _Incident as incident:
+                    worker.conn.close()
+                    number, together = incident.item, incident.count
+                    if number is None:
+                        where = "no document in progress"
+                    elif together > 1:
+                        where = f"a batch of lines {number}-{number + together - 1} (run again one by one)"
+                    else:
+                        where = f"line {number}" if op == "run" else f"document {number + 1}"
+                    self._retire(incident, where)
+                    for answer in incident.replies:  # answers that made it out before the death
+                        entry = in_flight.popleft()
+                        yield ("reply", self._unwrap(answer), entry[1], entry[3])
+                    lost = list(in_flight)
+                    in_flight.clear()
+                    for index, (_, start, payload, count) in enumerate(lost):
+                        if number is not None and start <= number < start + count:
+                            before, raw, after = _split(payload, number - start)
+                            if together > 1:
+                                # A batch (ABI 1.1) was in progress: which of its documents is to
+                                # blame is not known, so each runs again on its own.
+                                together = min(together, start + count - number)
+                                singles = [("batch", number, raw, 1)]
+                                for offset in range(1, together):
+                                    _, raw, after = _split(after, 0)
+                                    singles.append(("batch", number + offset, raw, 1))
+                                rest = start + count - number - together
+                                lost[index : index + 1] = [
+                                    ("batch", start, before, number - start),
+                                    *singles,
+                                    ("batch", number + together, after, rest),
+                                ]
+                            else:
+                                lost[index : index + 1] = [
+                                    ("batch", start, before, number - start),
+                                    ("failed", number, raw, incident.error),
+                                    ("batch", number + 1, after, start + count - number - 1),
+                                ]
+                            unattributed = 0
+                            break
+                    else:
+                        if lost:
+                            unattributed += 1
+                            if unattributed > _MAX_UNATTRIBUTED:
+                                raise WorkerError(
+                                    f"the worker process died {unattributed} times in a row with no document "
+                                    f"in progress (last: {incident.error.reason})"
+                                ) from None
+                    pending.extendleft(reversed(lost))
+                    continue
+                entry = in_flight.popleft()
+                yield ("reply", self._unwrap(reply), entry[1], entry[3])
+        finally:
+            if in_flight and self._worker is not None:
+                # Abandoned with answers outstanding (the caller stopped early, or
+                # an error): they would be taken for the answers to later requests.
+                self._discard()
+
     # -- statistics and lifecycle -----------------------------------------
 
     def stats(self) -> Any:
@@ -1332,14 +1381,14 @@ class IsolatedPipeline:
     def close(self) -> None:
         """Stop the worker. Idempotent."""
         if self._worker is not None:
+            if self.spec.collect_stats and self._worker_stats is None:
+                try:  # no batch answered yet (an empty input): keep its zero counters readable
+                    self._worker.send(("stats",))
+                    self._worker_stats = self._worker.receive()
+                except Exception:
+                    pass
             self._worker.close()
             self._worker = None
-
-    def __enter__(self) -> "IsolatedPipeline":
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         what = self.spec.path or self.spec.factory or self.spec.kind
