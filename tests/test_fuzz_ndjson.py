@@ -81,7 +81,7 @@ def expected_lines(data: bytes, max_line_bytes: int, max_depth: int) -> list[Lin
             out.append(Line(number, raw, text, "blank"))
             continue
         ok, value = ref_parse_value(text)
-        if not ok:
+        if not ok or _has_wide_integer(text):  # beyond 64 bits: refused (ingesthost.jsonnumbers)
             out.append(Line(number, raw, text, "invalid"))
         elif ref_depth(value) > max_depth:
             out.append(Line(number, raw, text, "deep"))
@@ -90,6 +90,30 @@ def expected_lines(data: bytes, max_line_bytes: int, max_depth: int) -> list[Lin
         else:
             out.append(Line(number, raw, text, "document", value))
     return out
+
+
+def _has_wide_integer(text: bytes) -> bool:
+    """An integer outside -2^63..2^64-1 anywhere in the JSON text (read exactly;
+    the reference parser reads such integers as floats, as the ABI does)."""
+    import json
+
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, bool):
+            continue
+        if isinstance(item, int):
+            if not -(2**63) <= item <= 2**64 - 1:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def check_records(data: bytes, max_line_bytes: int, max_depth: int) -> list:
