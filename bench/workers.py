@@ -168,6 +168,21 @@ def library_rounds(args: argparse.Namespace, data: bytes, variants: dict[str, in
             pipeline.close()
 
 
+def session_cpu(session: int) -> dict[int, float]:
+    """CPU seconds so far of every process of ``session``, by process id."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session:
+            found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
 def cli_rounds(args: argparse.Namespace, data: bytes, variants: dict[str, int]) -> dict[str, list[tuple[float, ...]]]:
     what = ["--pipeline", str(args.pipeline)] if args.pipeline else ["--module", str(args.module)]
     with tempfile.TemporaryDirectory() as directory:
@@ -183,16 +198,24 @@ def cli_rounds(args: argparse.Namespace, data: bytes, variants: dict[str, int]) 
                     "--workers", str(workers), "--batch-size", str(args.batch_size), "-q",
                 ]
                 before = os.times()
-                wall = time.perf_counter()
-                subprocess.run(command, check=True, cwd=ROOT)
+                busy, wall = machine_busy(), time.perf_counter()
+                # its own session: the command, its forkserver and workers are the processes of session <pid>
+                process = subprocess.Popen(command, cwd=ROOT, start_new_session=True)
+                ours: dict[int, float] = {}
+                while process.poll() is None:
+                    ours.update(session_cpu(process.pid))
+                    time.sleep(0.2)
                 elapsed = time.perf_counter() - wall
+                assert process.returncode == 0, f"{command} failed"
                 after = os.times()
                 # the command's own CPU (its workers are the forkserver's children, not counted here)
                 cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+                # other processes' CPUs, roughly: the command's tree is sampled every 0.2 s
+                others = max(0.0, machine_busy() - busy - cpu - sum(v for pid, v in ours.items() if pid != process.pid))
                 if round_ == 0:
                     outputs[name] = out.read_bytes()
                 else:
-                    timings[name].append((elapsed, cpu, 0.0))
+                    timings[name].append((elapsed, cpu, others / elapsed))
         if not args.pipeline:
             assert len(set(outputs.values())) == 1, "the variants wrote different outputs"
     return timings
@@ -225,7 +248,7 @@ def main() -> None:
           f"{args.rounds} rounds interleaved, medians; {mode}; {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.2f}")
     cpu_label = "command CPU s/100k" if args.cli else "parent CPU s/100k"
-    others_label = "" if args.cli else f" {'other load':>11}"
+    others_label = f" {'other load':>11}"
     print(f"{'variant':18} {'docs/s':>10} {'us/doc':>8} {cpu_label:>28}{others_label}")
     def paired(one: str, other: str) -> str:
         """The median of the round-by-round ratios (each round's two runs are
@@ -239,8 +262,8 @@ def main() -> None:
         cpu = statistics.median(value[1] for value in values)
         rates[name] = args.docs / wall
         line = f"{name:18} {rates[name]:10,.0f} {1e6 / rates[name]:8.2f} {cpu / args.docs * 1e5:28.3f}"
-        if not args.cli:  # CPUs kept busy by other processes meanwhile (median over rounds)
-            line += f" {statistics.median(value[2] for value in values):10.2f}"
+        # CPUs kept busy by other processes meanwhile (median over rounds)
+        line += f" {statistics.median(value[2] for value in values):10.2f}"
         print(line)
     first, second = rates["--workers 1"], rates[f"--workers {args.workers}"]
     spread = [args.docs / value[0] for value in timings[f"--workers {args.workers}"]]

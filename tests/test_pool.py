@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -467,11 +468,14 @@ def test_a_signal_stops_a_pool_run_with_whole_records_and_what_is_accounted_for(
     try:
         assert process.stdin is not None
         n = 1
+        deadline = time.monotonic() + 60
         # keep the input coming and the pool busy: several blocks in flight when the signal lands
         while not (work / "out.ndjson").exists() or (work / "out.ndjson").read_bytes().count(b"\n") < 200:
+            assert time.monotonic() < deadline, "the run did not write its output as input arrived"
             process.stdin.write(docs(200, start=n, pad=50))
             process.stdin.flush()
             n += 200
+            time.sleep(0.01)
         signum = signal.SIGINT if how == "SIGINT" else signal.SIGTERM
         if how.endswith("group"):
             os.killpg(process.pid, signum)
@@ -496,8 +500,6 @@ def test_a_signal_stops_a_pool_run_with_whole_records_and_what_is_accounted_for(
 def test_ctrl_c_stops_a_pool_whose_worker_is_stuck_in_a_guest(work: Path, guests: dict[str, Path]) -> None:
     """Line 1 hangs under a two-minute time limit: Ctrl-C ends the run at once
     (the stuck worker is killed, not waited for) with nothing claimed."""
-    import time
-
     data = b'{"n":1,"hang":1}\n' + b"".join(b'{"n":%d}\n' % n for n in range(2, 300))
     (work / "h.ndjson").write_bytes(data)
     process = subprocess.Popen(
