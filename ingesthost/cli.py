@@ -513,10 +513,9 @@ def _cmd_process_on_dask(args: argparse.Namespace) -> int:
 
 
 def cmd_process(args: argparse.Namespace) -> int:
-    if args.dask_scheduler:
-        _check_process_args(args)
-        return _cmd_process_on_dask(args)
     _check_process_args(args)
+    if args.dask_scheduler:
+        return _cmd_process_on_dask(args)
     isolated = args.isolation == "process"
     for given in ("--timeout", "--load-timeout"):
         if not isolated and getattr(args, given[2:].replace("-", "_")) is not None:
