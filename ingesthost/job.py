@@ -69,31 +69,40 @@ def process_stream(
     started = time.perf_counter()
     blocks = read_blocks(stream, source, batch_size, batch_bytes, max_line_bytes)
     results = run_blocks(blocks)
+    # What the outputs hold: the counts up to a line and where both files stand
+    # then, replaced in one assignment after each commit. A stop cuts the files
+    # back to exactly that, even when a signal lands between a commit and its
+    # accounting (a signal's exception can be raised at any bytecode).
+    accounted = (RunSummary(), outputs.output.mark(), outputs.failures.mark())
     try:
         for out, failed, counts, last in results:
             outputs.output.write(out)
             outputs.failures.write(failed)
+            after = dataclasses.replace(accounted[0])
+            after.add(counts)
+            after.accounted_through = last
             outputs.commit()
-            summary.add(counts)
-            summary.accounted_through = last
+            accounted = (after, outputs.output.mark(), outputs.failures.mark())
             if on_commit is not None:
-                on_commit(summary)
-    except OutputWriteError as exc:
+                on_commit(after)
+    except OutputWriteError as exc:  # the commit took itself back
         outcome.stopped = str(exc)
         outcome.broken_pipe = exc.broken_pipe
     except KeyboardInterrupt:
-        outputs.rollback()
+        _cut_back(outputs, accounted)
         outcome.stopped, outcome.signum = "interrupted (SIGINT)", int(signal.SIGINT)
     except Interrupted as exc:
-        outputs.rollback()
+        _cut_back(outputs, accounted)
         outcome.stopped, outcome.signum = f"interrupted ({exc})", exc.signum
     except OSError as exc:  # the input could not be read on
-        outputs.rollback()
+        _cut_back(outputs, accounted)
         outcome.stopped = f"cannot read {source}: {exc.strerror or exc}"
     except IngestHostError as exc:  # e.g. a worker that had to be given up
-        outputs.rollback()
+        _cut_back(outputs, accounted)
         outcome.stopped = str(exc)
     finally:
+        for field in dataclasses.fields(RunSummary):
+            setattr(summary, field.name, getattr(accounted[0], field.name))
         close = getattr(results, "close", None)
         if close is not None:
             try:
@@ -102,3 +111,10 @@ def process_stream(
                 pass
         summary.elapsed_seconds = time.perf_counter() - started
     return outcome
+
+
+def _cut_back(outputs: RunOutputs, accounted: tuple) -> None:
+    """Drop what was queued and take back any commit the accounting does not cover."""
+    _, output_mark, failures_mark = accounted
+    outputs.output.reset_to(output_mark)
+    outputs.failures.reset_to(failures_mark)

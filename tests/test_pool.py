@@ -22,6 +22,7 @@ from typing import Any, Iterator
 
 import orjson
 import pytest
+import yaml
 
 import ingesthost
 from ingesthost import (
@@ -35,12 +36,15 @@ from ingesthost import (
 )
 from ingesthost import pool as pool_module
 from ingesthost.errors import IngestHostError
+from ingesthost.job import process_stream
 from ingesthost.ndjson import read_blocks
+from ingesthost.outputs import OutputFile, RunOutputs
 
 # Hostile guests and the tampered (SIGSEGV) artifact, and the CLI run-safety
 # helpers, are shared with the suites that introduced them.
 from test_isolation import abort_pipeline, crash_at_load, crashing_artifact, guests
 from test_run_safety import (
+    PIPELINE,
     command,
     docs,
     small_disk,
@@ -525,6 +529,42 @@ def test_ctrl_c_stops_a_pool_whose_worker_is_stuck_in_a_guest(work: Path, guests
     text, through = stop_report(stderr)
     assert through == 0 and "interrupted (SIGINT)" in text
     assert (work / "o.ndjson").read_bytes() == b""
+
+
+class InterruptedAfterCommit(RunOutputs):
+    """Outputs whose ``commit`` goes through, and then Ctrl-C lands before the
+    job has accounted for it: the narrowest window a signal can hit."""
+
+    def __init__(self, *args: Any, after: int) -> None:
+        super().__init__(*args)
+        self.left = after
+
+    def commit(self) -> None:
+        super().commit()
+        self.left -= 1
+        if self.left == 0:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_signal_right_after_a_commit_leaves_the_files_as_the_summary_says(tmp_path: Path, workers: int) -> None:
+    data = docs(400)
+    outputs = InterruptedAfterCommit(
+        OutputFile("output", str(tmp_path / "o.ndjson")), OutputFile("failure file", str(tmp_path / "f.ndjson")), after=5
+    )
+    outputs.start()
+    with open_pipeline(yaml.safe_load(PIPELINE), workers=workers, batch_size=16) as pipeline:
+        outcome = process_stream(
+            lambda blocks: pipeline.run_blocks(blocks, "in", 1 << 20, 64),
+            io.BytesIO(data), "in", outputs, batch_size=16, batch_bytes=1 << 20, max_line_bytes=1 << 20,
+        )
+        assert not [t for t in threading.enumerate() if t.name.startswith("ingesthost-pool")]
+    outputs.close()
+    through = outcome.summary.accounted_through
+    assert outcome.signum == signal.SIGINT and through == 4 * 16
+    assert [d["n"] for d in whole_lines(tmp_path / "o.ndjson")] == [n for n in range(1, through + 1) if n % 7 and n % 11]
+    assert [f["line"] for f in whole_lines(tmp_path / "f.ndjson")] == [n for n in range(1, through + 1) if n % 11 == 0 and n % 7]
+    assert outcome.summary.read == through
 
 
 def test_a_full_disk_stops_a_pool_run_with_whole_records(work: Path, small_disk: Path) -> None:
