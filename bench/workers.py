@@ -38,10 +38,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gen_docs import make_docs  # noqa: E402
+from throughput import bench_lines  # noqa: E402
 
 from ingesthost import WorkerPool, open_pipeline  # noqa: E402
 
@@ -51,15 +50,7 @@ BENCH_EDIT = ROOT / "fixtures" / "wasm" / "bench_edit.wasm"
 
 def bench_data(count: int) -> bytes:
     """``count`` ~200-byte documents with the two fields bench_edit reads, as NDJSON."""
-    lines = []
-    for doc in make_docs(count):
-        user = doc["message"].split()[0].split("=")[1]
-        status = int(doc["message"].split("status=")[1].split()[0])
-        doc["message"] = doc["message"].split(" token=")[0]
-        doc["user"] = {"name": user}
-        doc["http"] = {"status": status}
-        lines.append(orjson.dumps(doc) + b"\n")
-    return b"".join(lines)
+    return b"".join(line + b"\n" for line in bench_lines(count))
 
 
 def machine_busy() -> float:

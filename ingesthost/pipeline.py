@@ -13,7 +13,6 @@ A Python log shipper embeds it like this::
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Literal
 
@@ -258,21 +257,11 @@ class Pipeline:
         NDJSON bytes from ``stream``, processed documents to ``output``,
         failure records to ``failures``, a block of lines at a time (each
         flushed), and a :class:`~ingesthost.runner.RunSummary`."""
-        from .runner import RunSummary  # these two import this module
+        from .runner import write_results  # these two import this module
         from .workers import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_SIZE
 
-        summary = RunSummary()
-        started = time.perf_counter()
         blocks = read_blocks(stream, source, DEFAULT_BATCH_SIZE, DEFAULT_BATCH_BYTES, max_line_bytes)
-        for out, failed, counts, last in self.run_blocks(blocks, source, max_line_bytes, max_depth):
-            output.write(out)
-            failures.write(failed)
-            output.flush()
-            failures.flush()
-            summary.add(counts)
-            summary.accounted_through = last
-        summary.elapsed_seconds = time.perf_counter() - started
-        return summary
+        return write_results(self.run_blocks(blocks, source, max_line_bytes, max_depth), output, failures)
 
     def run_blocks(
         self, blocks: Iterable[tuple], source: str, max_line_bytes: int, max_depth: int

@@ -276,6 +276,25 @@ def run_blocks(
             yield oversize_result(entry[1], source)
 
 
+def write_results(
+    results: Iterable[tuple[bytes, bytes, dict[str, int], int]], output: IO[bytes], failures: IO[bytes]
+) -> RunSummary:
+    """Write block results (``run_blocks``, in process or in workers) to plain
+    streams, flushing each block so that a slow stream's results come out as
+    they are ready; the library's ``run`` for every kind of pipeline."""
+    summary = RunSummary()
+    started = time.perf_counter()
+    for out, failed, counts, last in results:
+        output.write(out)
+        failures.write(failed)
+        output.flush()
+        failures.flush()
+        summary.add(counts)
+        summary.accounted_through = last
+    summary.elapsed_seconds = time.perf_counter() - started
+    return summary
+
+
 def oversize_result(record: Record, source: str) -> tuple[bytes, bytes, dict[str, int], int]:
     """The block result of a line too long to read (see :func:`run_blocks`)."""
     counts = {"read": 1, "failed": 1, "invalid_input": 1}

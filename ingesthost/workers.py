@@ -1087,18 +1087,8 @@ class _IsolatedFront:
         and counts as :func:`ingesthost.runner.run` — plus documents failed by a
         timeout or a crash. Lines longer than ``max_line_bytes`` never reach
         the worker (nor memory in full)."""
-        summary = runner.RunSummary()
-        started = time.perf_counter()
         blocks = read_blocks(stream, source, self.batch_size, self.batch_bytes, max_line_bytes)
-        for out, failed, counts, last in self.run_blocks(blocks, source, max_line_bytes, max_depth):
-            output.write(out)
-            failures.write(failed)
-            output.flush()  # a batch at a time: a slow stream's results come out as they are ready
-            failures.flush()
-            summary.add(counts)
-            summary.accounted_through = last
-        summary.elapsed_seconds = time.perf_counter() - started
-        return summary
+        return runner.write_results(self.run_blocks(blocks, source, max_line_bytes, max_depth), output, failures)
 
     def run_blocks(
         self, blocks: Iterator[tuple], source: str, max_line_bytes: int, max_depth: int
