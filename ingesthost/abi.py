@@ -185,6 +185,8 @@ BATCH_EXPORT = "process_batch"
 BATCH_SIGNATURE = ([_I32, _I32], [_I32])
 #: ``process_batch`` result codes besides keep (0) and drop (4): kept, not changed.
 BATCH_UNCHANGED = 5
+#: The ``process_batch`` statuses that are not a failure.
+_BATCH_ANSWERS = frozenset((PROCESS_KEEP, PROCESS_DROP, BATCH_UNCHANGED))
 
 #: ``register`` is the name the proof of concept's later design used for ``configure``.
 CONFIGURE_EXPORTS = ("configure", "register")
@@ -393,8 +395,10 @@ def decode_batch_results(
     """Read ``count`` results at ``ptr``: (status, bytes or None, metadata bytes or None).
 
     Every offset is checked against the end of memory; a wrong count or a
-    length past the end raises :class:`BatchError` naming the problem. The
-    bytes are views of guest memory: copy or parse them before the next call.
+    length past the end raises :class:`BatchError` naming the problem. For
+    a kept, dropped or unchanged document the bytes are views of guest
+    memory (parse or copy them before the guest runs again); for a failed
+    one, the message as the host keeps it (:func:`failure_message`), UTF-8.
     """
     size = len(memory)
     ptr &= _U32
@@ -427,6 +431,9 @@ def decode_batch_results(
                 raise BatchError(f"the metadata of result {index} of process_batch runs past the end of memory")
             meta = memory[offset : offset + meta_length]
             offset += meta_length
+        if status not in _BATCH_ANSWERS:
+            data = (failure_message(data) if data is not None else describe_process_code(status)).encode()
+            meta = None
         append((status, data, meta))
     return results
 

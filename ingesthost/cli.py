@@ -37,6 +37,7 @@ from .ndjson import DEFAULT_MAX_LINE_BYTES, read_records
 from .outputs import OutputFile, RunOutputs, check_distinct, unused_name
 from .pipeline import Pipeline
 from .progress import Progress, input_size
+from .process_settings import tune_garbage_collector
 from .runner import RunSummary
 from .runner import run_blocks as runner_run_blocks
 from .workers import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_SIZE
@@ -781,6 +782,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.closed_streams = closed
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    tune_garbage_collector()
     handlers = {"process": cmd_process, "inspect": cmd_inspect, "compile": cmd_compile, "simulate": cmd_simulate}
     try:
         return handlers[args.command](args)

@@ -264,11 +264,14 @@ class GuestInstance:
                 host.end_log_budget()
         return code, host.last_error
 
-    def process_batch(self, payload: bytes, count: int) -> list[tuple[int, bytes | None, bytes | None]]:
+    def process_batch(
+        self, payload: bytes, count: int
+    ) -> list[tuple[int, bytes | memoryview | None, bytes | memoryview | None]]:
         """Run ``process_batch`` (ABI 1.1) on ``count`` documents encoded in
         ``payload`` (:func:`ingesthost.abi.encode_batch`): per document
         (status, the document's JSON or the failure message, new ``_ingest``
-        metadata JSON or None).
+        metadata JSON or None). The JSON is read in place from guest memory,
+        not copied: parse it before calling the guest again.
 
         Raises :class:`GuestTrap` if the guest trapped (discard the instance)
         and :class:`ingesthost.abi.BatchError` if it answered something
@@ -288,15 +291,8 @@ class GuestInstance:
                 out = self._process_batch(ptr, len(payload))
             except RuntimeError as exc:
                 raise GuestTrap(_first_line(exc) + self._memory_hint() + self._failed_call_hint()) from None
-            raw = abi.decode_batch_results(host.view(), out, count)
-            results: list[tuple[int, bytes | None, bytes | None]] = []
-            for status, data, meta in raw:
-                if status in (abi.PROCESS_KEEP, abi.PROCESS_DROP, abi.BATCH_UNCHANGED):
-                    results.append((status, None if data is None else bytes(data), None if meta is None else bytes(meta)))
-                    continue
-                message = abi.failure_message(data) if data is not None else abi.describe_process_code(status)
-                messages.add(message)
-                results.append((status, message.encode(), None))
+            results = abi.decode_batch_results(host.view(), out, count)
+            messages.update(data.decode() for status, data, _ in results if status not in _ANSWERS)  # type: ignore[union-attr]
             return results
         finally:
             host.batching = False
@@ -330,6 +326,9 @@ class GuestInstance:
         self._process = None
         self._process_batch = None
         self._instance = None
+
+
+_ANSWERS = frozenset((abi.PROCESS_KEEP, abi.PROCESS_DROP, abi.BATCH_UNCHANGED))
 
 
 def _first_line(exc: BaseException) -> str:

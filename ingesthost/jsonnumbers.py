@@ -172,6 +172,13 @@ def text_number_problem(text: bytes | str) -> str | None:
     return number_problem(value)
 
 
+def has_wide_integer_run(data: bytes) -> bool:
+    """Whether ``data`` holds a run of 19 or more digits, the only way an
+    integer beyond 64 bits can be written: when not, no line of it needs
+    :func:`line_number_problem` (one ``translate`` and one search)."""
+    return len(data) >= _WIDE_DIGITS and data.translate(_DIGIT_MAP).find(_WIDE_RUN) >= 0
+
+
 def line_number_problem(raw: bytes) -> str | None:
     """For an NDJSON line that orjson parsed: the problem when it holds an
     integer beyond 64 bits (which orjson read as a float), else None.

@@ -17,7 +17,7 @@ import orjson
 
 from .document import IngestDocument
 from .errors import IngestHostError, ProcessorError
-from .ndjson import Record, dumps_line, raw_fields, read_records
+from .ndjson import Record, dumps_line, parse_block, raw_fields, read_records
 from .pipeline import Pipeline
 
 logger = logging.getLogger(__name__)
@@ -267,13 +267,106 @@ def run_blocks(
     for entry in blocks:
         if entry[0] == "batch":
             _, first, block, count, _ready = entry
-            records = read_records(
-                io.BytesIO(block), source, max_line_bytes=max_line_bytes, max_depth=max_depth, first_line=first
-            )
-            out, failed, counts = run_block(pipeline, records, source)
+            out, failed, counts = run_lines(pipeline, block, first, source, max_line_bytes, max_depth)
             yield out, failed, counts, first + count - 1
         else:
             yield oversize_result(entry[1], source)
+
+
+def run_lines(
+    pipeline: Pipeline,
+    block: bytes,
+    first: int,
+    source: str,
+    max_line_bytes: int,
+    max_depth: int,
+    progress: Progress | None = None,
+) -> tuple[bytes, bytes, dict[str, int]]:
+    """One block of NDJSON lines (the first is line ``first``), as
+    :func:`read_blocks <ingesthost.ndjson.read_blocks>` cuts them: (output
+    bytes, failure-record bytes, counts), exactly as :func:`run` over
+    :func:`read_records` of the block gives them.
+
+    A block whose every line is a plain document (the common case; see
+    :func:`~ingesthost.ndjson.parse_block`) is parsed in one pass and its
+    documents go through the pipeline without a per-line :class:`Record`;
+    any other block is read line by line."""
+    parsed = parse_block(block, max_line_bytes, max_depth)
+    if parsed is None:
+        records = read_records(
+            io.BytesIO(block), source, max_line_bytes=max_line_bytes, max_depth=max_depth, first_line=first
+        )
+        return run_block(pipeline, records, source, progress)
+    lines, docs = parsed
+    if BATCH_DOCUMENTS > 1 and getattr(pipeline, "batches", False):
+        return _run_parsed(pipeline, lines, docs, first, source, progress, BATCH_DOCUMENTS)
+    return _run_parsed(pipeline, lines, docs, first, source, progress, 1)
+
+
+def _run_parsed(
+    pipeline: Pipeline,
+    lines: list[bytes],
+    docs: list[Any],
+    first: int,
+    source: str,
+    progress: Progress | None,
+    size: int,
+) -> tuple[bytes, bytes, dict[str, int]]:
+    """Parsed documents ``size`` at a time (1: :meth:`Pipeline.execute` on
+    each), with :func:`run`'s results and accounting."""
+    out: list[bytes] = []
+    failures: list[bytes] = []
+    written = dropped = failed = 0
+    dumps = orjson.dumps
+    newline = orjson.OPT_APPEND_NEWLINE
+    execute = pipeline.execute
+    for start in range(0, len(docs), size):
+        if progress is not None:
+            progress(first + start, min(size, len(docs) - start))
+        if size == 1:
+            results: list[Any] = [_execute_one(execute, IngestDocument(docs[start]), first + start, source)]
+        else:
+            now = time.time_ns()  # the documents of a batch enter the pipeline together
+            documents = [IngestDocument(doc, now) for doc in docs[start : start + size]]
+            try:
+                results = pipeline.execute_batch(documents)
+            except Exception:  # a host bug: run them one by one from their original lines
+                logger.exception(
+                    "internal error in a batch of %s lines %d-%d", source, first + start, first + start + len(documents) - 1
+                )
+                results = [
+                    _execute_one(execute, IngestDocument(orjson.loads(lines[start + index])), first + start + index, source)
+                    for index in range(len(documents))
+                ]
+        for index, result in enumerate(results, start):
+            if result is None:
+                dropped += 1
+                continue
+            if not isinstance(result, Exception):
+                try:
+                    out.append(dumps(result.source, option=newline))
+                    written += 1
+                    continue
+                except TypeError as exc:  # e.g. a guest nested a value deeper than JSON output allows
+                    result = UnwritableDocument(f"the processed document cannot be written as JSON: {exc}")
+            failed += 1
+            record = Record(first + index, lines[index], docs[index])
+            failures.append(dumps_line(failure_record(record, source, result)))
+    counts = {"read": len(docs), "written": written, "dropped": dropped, "failed": failed}
+    return b"".join(out), b"".join(failures), counts
+
+
+def _execute_one(
+    execute: Callable[[IngestDocument], IngestDocument | None], document: IngestDocument, line: int, source: str
+) -> IngestDocument | None | Exception:
+    """:meth:`Pipeline.execute` on one document: its result, or the error it failed with."""
+    try:
+        return execute(document)
+    except IngestHostError as exc:
+        return exc
+    except Exception as exc:  # a host bug must not lose the document
+        logger.exception("internal error on %s line %d", source, line)
+        return exc
 
 
 def write_results(

@@ -60,7 +60,6 @@ import copy
 import ctypes
 import dataclasses
 import importlib
-import io
 import logging
 import multiprocessing
 import os
@@ -84,7 +83,8 @@ from .document import MAX_DEPTH, IngestDocument
 from .engine import DEFAULT_COMPILER, CompilerUnavailableError
 from .errors import IngestHostError, InputError, ModuleLoadError, PipelineConfigError, ProcessorError
 from .loader import DEFAULT_MAX_MEMORY, CompileCache, default_cache_dir
-from .ndjson import DEFAULT_MAX_LINE_BYTES, Record, dumps_line, read_blocks, read_records
+from .ndjson import DEFAULT_MAX_LINE_BYTES, Record, dumps_line, read_blocks
+from .process_settings import tune_garbage_collector
 from .config import PipelineSnapshot
 from .pipeline import DocumentResult, Pipeline, document_json, take_snapshot
 from .processors import wasm as _wasm
@@ -408,6 +408,7 @@ def worker_main(
         if entry not in sys.path:
             sys.path.insert(0, entry)
     _wasm.watchdog = Watchdog(slot, conn, spec.timeout, load_timeout)
+    tune_garbage_collector()
     try:
         pipeline = spec.build()
     except BaseException as exc:  # everything goes back to the parent, which decides
@@ -446,17 +447,17 @@ def _run_lines(
     pipeline: Pipeline, slot: Any, first: int, block: bytes, source: str, read_options: dict[str, Any]
 ) -> tuple[bytes, bytes, dict[str, int]]:
     """One block of NDJSON lines (the first is line ``first``) through
-    :func:`ingesthost.runner.run_block`, reading it with :func:`read_records`
-    as an in-process run reads its input. The slot names the document (or
+    :func:`ingesthost.runner.run_lines`, as an in-process run reads its input. The slot names the document (or
     the batch of documents) in progress."""
 
     def progress(line: int, count: int) -> None:
         slot[_COUNT] = count
         slot[_ITEM] = line
 
-    records = read_records(io.BytesIO(block), source, first_line=first, **read_options)
     try:
-        return runner.run_block(pipeline, records, source, progress)
+        return runner.run_lines(
+            pipeline, block, first, source, read_options["max_line_bytes"], read_options["max_depth"], progress
+        )
     finally:
         slot[_ITEM] = _IDLE
         slot[_COUNT] = 1

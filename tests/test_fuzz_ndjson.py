@@ -25,6 +25,7 @@ import base64
 import io
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -34,8 +35,8 @@ from fuzz_profiles import fuzz_settings
 from fuzz_reference import canon, ref_depth, ref_parse_value
 from ingesthost import Pipeline
 from ingesthost.document import MAX_DEPTH
-from ingesthost.ndjson import DEFAULT_MAX_LINE_BYTES, OVERSIZE_KEEP, read_records
-from ingesthost.runner import run
+from ingesthost.ndjson import DEFAULT_MAX_LINE_BYTES, OVERSIZE_KEEP, parse_block, read_records
+from ingesthost.runner import run, run_block, run_lines
 
 # --------------------------------------------------------------------------
 # The oracle
@@ -344,3 +345,58 @@ def test_run_accounts_for_every_line(data: bytes, definition: dict, max_line_byt
             assert entry["raw"].encode("utf-8") == line.text
         else:
             assert base64.b64decode(entry["raw_base64"]) == line.text
+
+
+# --------------------------------------------------------------------------
+# Blocks: the whole-block reader against the line reader
+# --------------------------------------------------------------------------
+
+BENCH_EDIT = Path(__file__).resolve().parent.parent / "fixtures" / "wasm" / "bench_edit.wasm"
+_BLOCK_PIPELINES: dict[str, Pipeline] = {}
+
+
+def _block_pipeline(name: str) -> Pipeline:
+    """Built once per test run: a Python-only pipeline, and one whose wasm
+    guest takes ABI 1.1 batches between Python processors."""
+    if name not in _BLOCK_PIPELINES:
+        if name == "python":
+            _BLOCK_PIPELINES[name] = Pipeline.from_definition(DROP_OR_FAIL)
+        else:
+            processors = [DROP_OR_FAIL["processors"][0], {"wasm": {"module": str(BENCH_EDIT)}}, DROP_OR_FAIL["processors"][1]]
+            _BLOCK_PIPELINES[name] = Pipeline.from_definition({"processors": processors})
+            assert _BLOCK_PIPELINES[name].batches
+    return _BLOCK_PIPELINES[name]
+
+
+@fuzz_settings(200)
+@given(
+    data=st.one_of(flagged_ndjson(), inputs),
+    kind=st.sampled_from(["python", "wasm"]),
+    max_line_bytes=st.one_of(st.just(DEFAULT_MAX_LINE_BYTES), st.integers(1, 64)),
+    max_depth=depth_limits,
+    first=st.sampled_from([1, 2, 1000]),
+)
+@example(data=b'{"a":1}\n{"b":2}\r\n', kind="wasm", max_line_bytes=DEFAULT_MAX_LINE_BYTES, max_depth=MAX_DEPTH, first=1)
+@example(data=b'{"a":1}\n{"b":18446744073709551616}\n', kind="python", max_line_bytes=DEFAULT_MAX_LINE_BYTES, max_depth=MAX_DEPTH, first=1)
+@example(data=b'{"a":"1844674407370955161600"}\n', kind="wasm", max_line_bytes=DEFAULT_MAX_LINE_BYTES, max_depth=MAX_DEPTH, first=1)
+@example(data=b'{"a":[[[]]]}\n{"b":[[]]}\n', kind="python", max_line_bytes=DEFAULT_MAX_LINE_BYTES, max_depth=2, first=1)
+@example(data=b'{"a":1}\n  \n', kind="python", max_line_bytes=DEFAULT_MAX_LINE_BYTES, max_depth=MAX_DEPTH, first=1)
+@example(data=b'{"a":1}\n \t', kind="python", max_line_bytes=DEFAULT_MAX_LINE_BYTES, max_depth=MAX_DEPTH, first=1)
+@example(data=b'\xef\xbb\xbf{"a":1}\n', kind="python", max_line_bytes=DEFAULT_MAX_LINE_BYTES, max_depth=MAX_DEPTH, first=1)
+def test_run_lines_gives_what_the_line_reader_gives(
+    data: bytes, kind: str, max_line_bytes: int, max_depth: int, first: int
+) -> None:
+    """``run_lines`` reads a clean block in one pass (``parse_block``) and any
+    other line by line: its output, failure records and counts are those of
+    ``run`` over ``read_records`` of the same block, byte for byte."""
+    pipeline = _block_pipeline(kind)
+    records = read_records(io.BytesIO(data), "b.ndjson", max_line_bytes=max_line_bytes, max_depth=max_depth, first_line=first)
+    want = run_block(pipeline, records, "b.ndjson")
+    got = run_lines(pipeline, data, first, "b.ndjson", max_line_bytes, max_depth)
+    assert got[0] == want[0]
+    assert got[1] == want[1]
+    assert {k: v for k, v in got[2].items() if v} == {k: v for k, v in want[2].items() if v}
+    parsed = parse_block(data, max_line_bytes, max_depth)
+    if parsed is not None:  # a clean block: every line is one of its documents
+        assert want[2].get("invalid_input", 0) == 0 and want[2].get("blank", 0) == 0
+        assert len(parsed[0]) == want[2]["read"]
