@@ -6,7 +6,8 @@ Every variant turns the same NDJSON lines into output lines (parse, edit,
 serialise), so the figures compare whole per-document paths:
 
 * the orjson floor (parse + serialise, no edit) and the edit in pure Python;
-* ``bench_edit`` (Rust SDK) through ``ingesthost.runner`` in-process, with
+* ``bench_edit`` (Rust SDK) through ``Pipeline.run`` in-process (the path of
+  ``ingesthost process --isolation none``: blocks, the whole-block reader), with
   ABI 1.1 batches (``process_batch``), compiled by Cranelift and by LLVM;
 * the same guest held to ABI 1.0 (its ``process_batch`` ignored: every
   field is a host call), the path of a plain 1.0 guest such as the proof of
@@ -20,7 +21,8 @@ document, documents already parsed, next to the same six edits in Python.
 
 Variants run interleaved, round after round, and the medians are reported
 with their ratio to pure Python: this machine is shared and noisy, so only
-ratios from one run mean much.
+ratios from one run mean much. The process collects garbage as the CLI
+does (``ingesthost.process_settings``) unless ``--default-gc`` is given.
 """
 
 from __future__ import annotations
@@ -40,8 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_docs import make_docs  # noqa: E402
 
 from ingesthost import IngestDocument, Pipeline  # noqa: E402
-from ingesthost.ndjson import read_records  # noqa: E402
-from ingesthost.runner import run  # noqa: E402
+from ingesthost.process_settings import tune_garbage_collector  # noqa: E402
 from ingesthost.workers import IsolatedPipeline  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,7 +87,7 @@ def make_wasm_variant(pipeline: Pipeline) -> Callable[[list[bytes]], None]:
     def wasm_edit(lines: list[bytes]) -> None:
         data = b"\n".join(lines) + b"\n"
         out = io.BytesIO()
-        summary = run(pipeline, read_records(io.BytesIO(data), "bench"), out, io.BytesIO(), source="bench")
+        summary = pipeline.run(io.BytesIO(data), out, io.BytesIO(), source="bench")
         assert summary.written == len(lines), summary
 
     return wasm_edit
@@ -148,7 +149,12 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=200, help="approximate bytes per document")
     parser.add_argument("--batch-size", type=int, default=512, help="lines per message to the worker")
     parser.add_argument("--no-llvm", action="store_true", help="skip the LLVM variant (its compile takes seconds)")
+    parser.add_argument(
+        "--default-gc", action="store_true", help="keep CPython's collector settings (default: the CLI's, for every variant)"
+    )
     args = parser.parse_args()
+    if not args.default_gc:
+        tune_garbage_collector()
 
     lines = bench_lines(args.docs, args.size)
     sample = orjson.loads(lines[0])

@@ -35,7 +35,7 @@ RULE = "numbers must be integers from -2^63 to 2^64-1 or finite 64-bit floats"
 #: Deeper than any document the JSON writer accepts: the walk stops there (cycles).
 _MAX_WALK_DEPTH = 300
 #: Digits the shortest integer beyond 64 bits has (-9223372036854775809).
-_WIDE_DIGITS = 19
+_WIDE_DIGITS = WIDE_INTEGER_DIGITS = 19
 _DIGIT_MAP = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))  # digit -> "0", else " "
 _WIDE_RUN = b"0" * _WIDE_DIGITS
 
@@ -170,13 +170,6 @@ def text_number_problem(text: bytes | str) -> str | None:
     except (ValueError, RecursionError):
         return None
     return number_problem(value)
-
-
-def has_wide_integer_run(data: bytes) -> bool:
-    """Whether ``data`` holds a run of 19 or more digits, the only way an
-    integer beyond 64 bits can be written: when not, no line of it needs
-    :func:`line_number_problem` (one ``translate`` and one search)."""
-    return len(data) >= _WIDE_DIGITS and data.translate(_DIGIT_MAP).find(_WIDE_RUN) >= 0
 
 
 def line_number_problem(raw: bytes) -> str | None:

@@ -15,7 +15,7 @@ import orjson
 
 from .document import MAX_DEPTH, json_type_phrase, nesting_depth
 from .errors import InputError
-from .jsonnumbers import has_wide_integer_run, line_number_problem, text_number_problem
+from .jsonnumbers import WIDE_INTEGER_DIGITS, line_number_problem, text_number_problem
 
 
 class Record:
@@ -158,21 +158,64 @@ def parse_block(block: bytes, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES, max_
         lines.pop()
     if not lines or max(map(len, lines)) > max_line_bytes:
         return None
+    max_depth = min(max_depth, MAX_DEPTH)
     try:
-        documents = list(map(orjson.loads, lines))
+        if len(block) > _LONG_LINE * len(lines):
+            documents = _parse_long_lines(lines, max_depth)
+        else:
+            documents = _parse_short_lines(block, lines, max_depth)
     except orjson.JSONDecodeError:
         return None
+    return None if documents is None else (lines, documents)
+
+
+#: Average line length (bytes) from which :func:`parse_block` checks line by
+#: line: each line is scanned while it is still in the processor's cache,
+#: where a pass over a whole block of long lines (megabytes) is not.
+_LONG_LINE = 1024
+
+
+def _parse_short_lines(block: bytes, lines: list[bytes], max_depth: int) -> list[Any] | None:
+    """Every scan over the whole block at once: per line, only its parse."""
+    documents = list(map(orjson.loads, lines))
     if set(map(type, documents)) != {dict}:
         return None
-    max_depth = min(max_depth, MAX_DEPTH)
-    if len(block) > 2 * max_depth and block.count(b"{") + block.count(b"[") > max_depth:
-        for line, document in zip(lines, documents):
-            if len(line) > 2 * max_depth and line.count(b"{") + line.count(b"[") > max_depth:
-                if nesting_depth(document) > max_depth:
-                    return None
-    if has_wide_integer_run(block) and any(map(line_number_problem, lines)):
+    shape = block.translate(_SHAPE_MAP)  # brackets, digits and line ends: one pass for both scans
+    if len(block) > 2 * max_depth and shape.count(b"{") > max_depth:
+        # Fewer brackets than the limit cannot nest deeper: walk only the lines that have more.
+        for shape_line, document in zip(shape.split(b"\n"), documents):
+            if shape_line.count(b"{") > max_depth and nesting_depth(document) > max_depth:
+                return None
+    if shape.find(_WIDE_RUN) >= 0 and any(map(line_number_problem, lines)):
         return None
-    return lines, documents
+    return documents
+
+
+def _parse_long_lines(lines: list[bytes], max_depth: int) -> list[Any] | None:
+    """The same checks, line after line."""
+    documents = []
+    append = documents.append
+    loads = orjson.loads
+    for line in lines:
+        document = loads(line)
+        if type(document) is not dict:
+            return None
+        shape = line.translate(_SHAPE_MAP)
+        if shape.count(b"{") > max_depth and nesting_depth(document) > max_depth:
+            return None
+        if shape.find(_WIDE_RUN) >= 0 and line_number_problem(line) is not None:
+            return None
+        append(document)
+    return documents
+
+
+#: For :func:`parse_block`: ``{`` and ``[`` become ``{``, digits ``0``, a
+#: newline stays, anything else is a space.
+_SHAPE_MAP = bytes(
+    123 if byte in b"{[" else 48 if 48 <= byte <= 57 else 10 if byte == 10 else 32 for byte in range(256)
+)
+#: Digits the shortest integer beyond 64 bits has: see :func:`~ingesthost.jsonnumbers.line_number_problem`.
+_WIDE_RUN = b"0" * WIDE_INTEGER_DIGITS
 
 
 def _oversize(stream: IO[bytes], head: bytes, number: int, source: str, limit: int) -> Record:
@@ -271,7 +314,8 @@ def read_blocks(
             if not (count >= batch_size or end >= batch_bytes or short or eof or tail_too_long):
                 break  # wait for more lines: fuller blocks cost less per line
             hint = max(batch_size * (end // count), 1)
-            block = bytes(buffer[:end])
+            with memoryview(buffer) as view:  # one copy (a bytearray slice would be a second)
+                block = bytes(view[:end])
             del buffer[:end]
             tail -= end
             # ready: reading on will not wait (more whole lines here, or the last read was full)

@@ -18,7 +18,7 @@ import orjson
 from .document import IngestDocument
 from .errors import IngestHostError, ProcessorError
 from .ndjson import Record, dumps_line, parse_block, raw_fields, read_records
-from .pipeline import Pipeline
+from .pipeline import BATCH_DOCUMENTS, Pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -100,11 +100,6 @@ def failure_record(record: Record, source: str, error: Exception) -> dict[str, A
     return entry
 
 
-#: Documents per :meth:`~ingesthost.pipeline.Pipeline.execute_batch` call when
-#: the pipeline batches: large enough that a guest call costs little per
-#: document, small enough that a guest stuck on one document is found soon
-#: (a batch has its documents' time limits added up).
-BATCH_DOCUMENTS = 64
 
 #: Told (first input line, how many documents) before each document or batch
 #: runs: a worker publishes it, so that a guest that hangs or crashes is

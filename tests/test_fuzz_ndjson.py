@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 from hypothesis import event, example, given, strategies as st
 
 from fuzz_profiles import fuzz_settings
@@ -400,3 +401,16 @@ def test_run_lines_gives_what_the_line_reader_gives(
     if parsed is not None:  # a clean block: every line is one of its documents
         assert want[2].get("invalid_input", 0) == 0 and want[2].get("blank", 0) == 0
         assert len(parsed[0]) == want[2]["read"]
+
+
+@pytest.mark.parametrize("pad", [0, 3000])
+@pytest.mark.parametrize(
+    "bad",
+    [b'{"n":18446744073709551616}', b'{"n":' + b"[" * 300 + b"]" * 300 + b"}", b"[1]", b"{", b"  "],
+)
+def test_a_clean_block_needs_every_line_clean(pad: int, bad: bytes) -> None:
+    """Short and long lines (checked over the block, or line by line): one
+    line that is not a plain document sends the whole block to the line reader."""
+    good = orjson.dumps({"message": "x" * pad, "n": 1})
+    assert parse_block(good + b"\n" + good + b"\n") is not None
+    assert parse_block(good + b"\n" + bad + b"\n" + good + b"\n") is None

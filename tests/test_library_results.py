@@ -210,3 +210,42 @@ def test_every_error_survives_pickling_with_its_attributes() -> None:
         copy = pickle.loads(pickle.dumps(error))
         assert type(copy) is type(error) and str(copy) == str(error)
         assert copy.__dict__ == error.__dict__
+
+
+def test_process_many_batches_an_abi_1_1_pipeline_with_the_same_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a guest that takes batches, ``process_many`` hands it up to 64
+    documents per call, and every result is what one-at-a-time gives."""
+    from ingesthost.guest import GuestInstance
+
+    definition = {
+        "processors": [
+            DEFINITION["processors"][0],
+            {"wasm": {"module": str(Path(__file__).resolve().parent.parent / "fixtures" / "wasm" / "bench_edit.wasm")}},
+            DEFINITION["processors"][1],
+        ]
+    }
+    items: list[Any] = []
+    for n in range(150):
+        items.append({"n": n, "user": {"name": f"u{n}"}, "http": {"status": 200 + n}})
+        if n % 7 == 0:
+            items.append({"n": n, "fail": True})
+        if n % 11 == 0:
+            items.append([n])
+    calls: list[int] = []
+    original = GuestInstance.process_batch
+
+    def counting(self: Any, payload: bytes, count: int) -> Any:
+        calls.append(count)
+        return original(self, payload, count)
+
+    monkeypatch.setattr(GuestInstance, "process_batch", counting)
+    with Pipeline.from_definition(definition, cache=False) as pipeline:
+        assert pipeline.batches
+        one = [(r.status, r.document, str(r.error)) for r in pipeline.process_many(items, batch=1)]
+        assert calls == []
+        many = [(r.status, r.document, str(r.error)) for r in pipeline.process_many(iter(items))]
+    assert many == one
+    assert sum(calls) == len(items) - sum(1 for item in items if not isinstance(item, dict))
+    assert len(items) == 186 and len(calls) == 3  # 64 items a chunk, less those that are not documents
+    assert one[0] == ("ok", {"n": 0, "user": {"name": "u0"}, "http": {"status": 200}, "seen": True, "summary": "u0:200"}, "None")
+    assert sum(1 for status, _, _ in one if status == "failed") == 22 + 14
