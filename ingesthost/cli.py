@@ -28,6 +28,7 @@ import orjson
 from . import __version__
 from .artifact import KNOWN_CPU_FEATURES
 from .engine import COMPILERS, DEFAULT_COMPILER, DEFAULT_ENGINE, ENGINE_KINDS
+from . import cli_elasticsearch
 from .errors import IngestHostError
 from .inspection import format_report, inspect_module
 from .loader import CACHE_ENV, DEFAULT_MAX_MEMORY, CompileCache, compile_artifact, default_cache_dir
@@ -179,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--stats", action="store_true", help="print per-processor statistics (count, time, failed...) to stderr at the end"
     )
     process.add_argument("--stats-json", metavar="FILE", help="write the statistics as JSON to FILE at the end")
+    cli_elasticsearch.add_options(process, _size)
     _add_simulate_command(commands)
 
     inspect = commands.add_parser(
@@ -515,6 +517,8 @@ def _cmd_process_on_dask(args: argparse.Namespace) -> int:
 
 def cmd_process(args: argparse.Namespace) -> int:
     _check_process_args(args)
+    if cli_elasticsearch.wanted(args):
+        return cli_elasticsearch.run(args)
     if args.dask_scheduler:
         return _cmd_process_on_dask(args)
     isolated = args.isolation == "process"
@@ -589,7 +593,9 @@ def _position(stream: IO[bytes]) -> int | None:
         return None
 
 
-def _report(args: argparse.Namespace, pipeline: Any, outcome: JobOutcome, failures_path: str, isolated: bool) -> int:
+def _report(
+    args: argparse.Namespace, pipeline: Any, outcome: JobOutcome, failures_path: str, isolated: bool, *, resume_hint: bool = True
+) -> int:
     summary = outcome.summary
     if outcome.broken_pipe:
         return EXIT_BROKEN_PIPE  # the reader went away: stop quietly, as Unix tools do
@@ -604,13 +610,14 @@ def _report(args: argparse.Namespace, pipeline: Any, outcome: JobOutcome, failur
                 f"{pipeline.crashes} crashes)",
                 file=sys.stderr,
             )
-    if outcome.stopped is not None:
+    if outcome.stopped is not None and resume_hint:
         through = summary.accounted_through
         print(
             f"ingesthost: every input line up to {through} is accounted for (written, dropped, failed or "
             f"blank); resume from line {through + 1}",
             file=sys.stderr,
         )
+    if outcome.stopped is not None:
         if outcome.signum is not None:
             return 128 + outcome.signum
         return EXIT_STOPPED

@@ -261,7 +261,7 @@ def raw_fields(raw: bytes) -> dict[str, str]:
 
 
 def read_blocks(
-    stream: IO[bytes], source: str, batch_size: int, batch_bytes: int, max_line_bytes: int
+    stream: IO[bytes], source: str, batch_size: int, batch_bytes: int, max_line_bytes: int, *, first_line: int = 1
 ) -> Iterator[tuple]:
     """Cut the input into blocks of whole lines: ``("batch", number of the
     first line, block, lines in it, ready)``, and ``("oversize", record)``
@@ -278,15 +278,17 @@ def read_blocks(
     newline after ``max_line_bytes`` is reported here exactly as
     :func:`read_records` reports it (the rest is skipped, never held);
     shorter over-long lines inside a block are ``read_records``' to report.
-    A byte order mark at the very start is dropped.
+    A byte order mark at the very start is dropped. ``first_line`` > 1:
+    the stream continues another (its lines are numbered from there, and
+    no byte order mark is expected).
     """
     read = getattr(stream, "read1", None) or stream.read
     buffer = bytearray()
     tail = 0  # offset just after the buffer's last newline: whole lines are buffer[:tail]
     hint = batch_size * 256  # bytes per batch, re-estimated from the lines seen
-    first = 1
+    first = first_line
     eof = short = False
-    at_start = True
+    at_start = first_line == 1
     while True:
         if not eof:
             want = max(batch_bytes - len(buffer), 65536)

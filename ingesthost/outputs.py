@@ -185,6 +185,28 @@ class OutputFile:
         except OSError as exc:
             raise IngestHostError(f"cannot empty {self.label} {self.path}: {exc.strerror or exc}") from None
 
+    def resume_at(self, size: int) -> None:
+        """Instead of :meth:`start`, for a resumed run: keep the first ``size``
+        bytes (what the checkpoint covers), drop what a stopped run wrote after
+        them, and append from there."""
+        if self._fd is None:
+            self._open(exclusive=False)
+        assert self._fd is not None
+        if not self._truncatable:
+            raise IngestHostError(f"{self.label} {self.path or ''} is not a regular file: a resumed run cannot go on writing it")
+        try:
+            current = os.fstat(self._fd).st_size
+            if current < size:
+                raise IngestHostError(
+                    f"{self.label} {self.path} holds {current:,} bytes, fewer than the {size:,} the checkpoint "
+                    "covers: it changed since, so the run cannot be resumed into it"
+                )
+            os.ftruncate(self._fd, size)
+            os.lseek(self._fd, size, os.SEEK_SET)
+        except OSError as exc:
+            raise IngestHostError(f"cannot resume {self.label} {self.path}: {exc.strerror or exc}") from None
+        self._committed = size
+
     def write(self, data: bytes) -> None:
         """Queue whole records; they reach the file at the next :meth:`commit`."""
         self._buffer += data
