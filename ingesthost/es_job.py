@@ -125,15 +125,19 @@ def index_entries(
     lines: list[bytes] = []
     first = first_line
     dumps = orjson.dumps
-    for hit in hits:
-        lines.append(dumps(hit_document(hit, destination)))
-        state[str(hit.slice)] = list(hit.sort)
-        if len(lines) >= batch_size:
+    reading = iter(hits)
+    try:
+        for hit in reading:
+            lines.append(dumps(hit_document(hit, destination)))
+            state[str(hit.slice)] = list(hit.sort)
+            if len(lines) >= batch_size:
+                yield ("batch", first, b"\n".join(lines) + b"\n", len(lines), True), {"slices": dict(state)}
+                first += len(lines)
+                lines = []
+        if lines:
             yield ("batch", first, b"\n".join(lines) + b"\n", len(lines), True), {"slices": dict(state)}
-            first += len(lines)
-            lines = []
-    if lines:
-        yield ("batch", first, b"\n".join(lines) + b"\n", len(lines), True), {"slices": dict(state)}
+    finally:
+        _close(reading)  # a stopped run closes the point in time now, not when collected
 
 
 # --------------------------------------------------------------------------
@@ -325,6 +329,13 @@ def digest_files(paths: Iterable[str]) -> str:
     return digest.hexdigest()
 
 
+def _close(iterator: Any) -> None:
+    close = getattr(iterator, "close", None)
+    if close is not None:
+        with _ignored():
+            close()
+
+
 class _ignored:
     def __enter__(self) -> None:
         return None
@@ -356,11 +367,16 @@ def run_document_job(
     positions: collections.deque[Any] = collections.deque()
 
     def feed() -> Iterator[tuple]:
-        for entry, position in entries:
-            positions.append(position)
-            yield entry
+        reading = iter(entries)
+        try:
+            for entry, position in reading:
+                positions.append(position)
+                yield entry
+        finally:
+            _close(reading)
 
-    results = run_blocks(feed())
+    blocks = feed()
+    results = run_blocks(blocks)
     stop = _StopRequests()
     try:
         with stop:
@@ -390,10 +406,8 @@ def run_document_job(
     finally:
         for field in dataclasses.fields(RunSummary):
             setattr(summary, field.name, getattr(accounted, field.name))
-        close = getattr(results, "close", None)
-        if close is not None:
-            with _ignored():
-                close()
+        _close(results)  # abandon the block in flight (a worker is stopped, not waited for)
+        _close(blocks)
         summary.elapsed_seconds = time.perf_counter() - started
     return outcome
 
