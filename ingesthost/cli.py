@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import io
 import logging
 import os
@@ -37,7 +38,8 @@ from .job import Interrupted, JobOutcome, process_stream
 from .ndjson import DEFAULT_MAX_LINE_BYTES, read_records
 from .outputs import OutputFile, RunOutputs, check_distinct, unused_name
 from .pipeline import Pipeline
-from .progress import Progress, input_size
+from .inputs import InputFile, expand_inputs
+from .progress import Progress
 from .process_settings import tune_garbage_collector
 from .runner import RunSummary
 from .runner import run_blocks as runner_run_blocks
@@ -113,7 +115,14 @@ def build_parser() -> argparse.ArgumentParser:
             "  cat logs.ndjson | ingesthost process - -m kv_parse.wasm --param field=message\n"
         ),
     )
-    process.add_argument("input", metavar="INPUT", help="NDJSON file, or - for standard input")
+    process.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="NDJSON files (gzip-compressed ones too, read as they stream; a quoted glob pattern such as "
+        "'logs/*.ndjson.gz' stands for the files it matches, in name order), - for standard input, or "
+        "es://HOST:PORT/INDEX",
+    )
     source = process.add_mutually_exclusive_group(required=True)
     source.add_argument("--pipeline", "-p", metavar="FILE", help="pipeline file (JSON or YAML)")
     source.add_argument("--module", "-m", metavar="M.wasm", help="run a single wasm module as the whole pipeline")
@@ -493,7 +502,7 @@ def _cmd_process_on_dask(args: argparse.Namespace) -> int:
         raise IngestHostError(f"--dask-scheduler needs Dask: pip install 'ingesthost[dask]' ({exc})") from None
     try:
         result = process_files(
-            [part for part in args.input.split(",") if part],
+            [part for name in args.inputs for part in name.split(",") if part],
             pipeline=args.pipeline,
             module=args.module,
             params=dict(args.param),
@@ -517,7 +526,12 @@ def _cmd_process_on_dask(args: argparse.Namespace) -> int:
 
 def cmd_process(args: argparse.Namespace) -> int:
     _check_process_args(args)
+    if not args.dask_scheduler and not any(cli_elasticsearch.is_index_url(name) for name in args.inputs):
+        args.inputs = expand_inputs(args.inputs)
+    args.input = args.inputs[0]
     if cli_elasticsearch.wanted(args):
+        if len(args.inputs) > 1:
+            raise IngestHostError("an index input, an index output and --checkpoint take one input at a time")
         return cli_elasticsearch.run(args)
     if args.dask_scheduler:
         return _cmd_process_on_dask(args)
@@ -532,11 +546,10 @@ def cmd_process(args: argparse.Namespace) -> int:
         failures_path = str(default_failures_path(args.output))
     else:
         failures_path, failures_lazy = str(_unnamed_failures_path(args.input)), True
-    source = "<stdin>" if args.input == "-" else args.input
-    # Every path is checked, and the input opened, before the pipeline loads;
+    # Every path is checked, and the inputs opened, before the pipeline loads;
     # outputs are opened (and emptied) only after it has loaded.
     check_distinct(
-        [(f"input {source}", 0 if args.input == "-" else args.input)],
+        [(f"input {'<stdin>' if name == '-' else name}", 0 if name == "-" else name) for name in args.inputs],
         [
             ("output <stdout>", 1) if args.output in (None, "-") else (f"output {args.output}", args.output),
             (f"failure file {failures_path}", failures_path),
@@ -545,45 +558,105 @@ def cmd_process(args: argparse.Namespace) -> int:
     to_stdout = args.output in (None, "-")
     if to_stdout and 1 in args.closed_streams:
         raise IngestHostError("standard output is closed: give --output FILE")
-    stream = _open_input_file(args.input, args.closed_streams)
+    inputs = [InputFile(name, args.closed_streams) for name in args.inputs[:_OPEN_AHEAD]]
     try:
+        for name in args.inputs[_OPEN_AHEAD:]:  # many files: opened in turn, checked now
+            if not os.access(name, os.R_OK) or os.path.isdir(name):
+                InputFile(name).close()  # raises the error that names the problem
         with _load_pipeline(args) as pipeline, _private_stdout(to_stdout) as stdout_fd:
             outputs = _open_outputs(args, failures_path, failures_lazy, stdout_fd)
-            outcome = _run_job(args, pipeline, stream, source, outputs, isolated)
+            outcome, stopped_in = _run_inputs(args, pipeline, inputs, outputs, isolated)
     finally:
-        if stream is not sys.stdin.buffer:
-            stream.close()
-    return _report(args, pipeline, outcome, failures_path, isolated)
+        for opened in inputs:
+            opened.close()
+    return _report(args, pipeline, outcome, failures_path, isolated, stopped_in=stopped_in)
+
+
+#: Inputs opened before the pipeline loads (the rest are checked, and opened in turn).
+_OPEN_AHEAD = 64
+
+
+def _run_inputs(
+    args: argparse.Namespace, pipeline: Any, inputs: list[InputFile], outputs: RunOutputs, isolated: bool
+) -> tuple[JobOutcome, str | None]:
+    """The job over every input in turn, into the same outputs. A stop ends
+    the run: (the outcome with the counts of all inputs, the input it
+    stopped in, when there is more than one)."""
+    total = RunSummary()
+    sizes = [opened.size for opened in inputs]
+    known = None if len(inputs) < len(args.inputs) or None in sizes else sum(s or 0 for s in sizes)
+    done = {"bytes": 0, "current": None}
+    progress = None
+    if not args.quiet and sys.stderr is not None and sys.stderr.isatty():
+        def position() -> int | None:
+            current = done["current"]
+            at = current.position() if current is not None else None
+            return None if at is None else done["bytes"] + at
+
+        progress = Progress(sys.stderr, known, position)
+    outcome = JobOutcome(total)
+    try:
+        for index, name in enumerate(args.inputs):
+            opened = inputs[index] if index < len(inputs) else InputFile(name, args.closed_streams)
+            done["current"] = opened
+            try:
+                outcome = _run_job(args, pipeline, opened.stream, opened.display, outputs, isolated, progress, total)
+            finally:
+                if index >= len(inputs):
+                    opened.close()
+            done["bytes"] += opened.size or 0
+            part = outcome.summary
+            through = part.accounted_through
+            elapsed = total.elapsed_seconds + part.elapsed_seconds
+            total.add(part.counts())
+            total.elapsed_seconds = elapsed
+            total.accounted_through = through
+            if outcome.stopped is not None:
+                outcome.summary = total
+                return outcome, (opened.display if len(args.inputs) > 1 else None)
+        outcome.summary = total
+        return outcome, None
+    finally:
+        if progress is not None:
+            progress.close()
+        outputs.close()
 
 
 def _run_job(
-    args: argparse.Namespace, pipeline: Any, stream: IO[bytes], source: str, outputs: RunOutputs, isolated: bool
+    args: argparse.Namespace,
+    pipeline: Any,
+    stream: IO[bytes],
+    source: str,
+    outputs: RunOutputs,
+    isolated: bool,
+    progress: Progress | None,
+    before: RunSummary,
 ) -> JobOutcome:
-    progress = None
-    if not args.quiet and sys.stderr is not None and sys.stderr.isatty():
-        progress = Progress(sys.stderr, input_size(stream), lambda: _position(stream))
+    """The job over one input; ``before`` holds the counts of the inputs done (for the progress bar)."""
     if isolated:
         def run_blocks(blocks: Iterator[tuple]) -> Iterator[tuple]:
             return pipeline.run_blocks(blocks, source, args.max_line_bytes, args.max_depth)
     else:
         def run_blocks(blocks: Iterator[tuple]) -> Iterator[tuple]:
             return runner_run_blocks(pipeline, blocks, source, args.max_line_bytes, args.max_depth)
-    try:
-        with _signals_stop_the_run():
-            return process_stream(
-                run_blocks,
-                stream,
-                source,
-                outputs,
-                batch_size=args.batch_size,
-                batch_bytes=DEFAULT_BATCH_BYTES,
-                max_line_bytes=args.max_line_bytes,
-                on_commit=progress.update if progress is not None else None,
-            )
-    finally:
+
+    def on_commit(summary: RunSummary) -> None:
         if progress is not None:
-            progress.close()
-        outputs.close()
+            shown = dataclasses.replace(before)
+            shown.add(summary.counts())
+            progress.update(shown)
+
+    with _signals_stop_the_run():
+        return process_stream(
+            run_blocks,
+            stream,
+            source,
+            outputs,
+            batch_size=args.batch_size,
+            batch_bytes=DEFAULT_BATCH_BYTES,
+            max_line_bytes=args.max_line_bytes,
+            on_commit=on_commit if progress is not None else None,
+        )
 
 
 def _position(stream: IO[bytes]) -> int | None:
@@ -594,7 +667,14 @@ def _position(stream: IO[bytes]) -> int | None:
 
 
 def _report(
-    args: argparse.Namespace, pipeline: Any, outcome: JobOutcome, failures_path: str, isolated: bool, *, resume_hint: bool = True
+    args: argparse.Namespace,
+    pipeline: Any,
+    outcome: JobOutcome,
+    failures_path: str,
+    isolated: bool,
+    *,
+    resume_hint: bool = True,
+    stopped_in: str | None = None,
 ) -> int:
     summary = outcome.summary
     if outcome.broken_pipe:
@@ -612,11 +692,19 @@ def _report(
             )
     if outcome.stopped is not None and resume_hint:
         through = summary.accounted_through
-        print(
-            f"ingesthost: every input line up to {through} is accounted for (written, dropped, failed or "
-            f"blank); resume from line {through + 1}",
-            file=sys.stderr,
-        )
+        if stopped_in is None:
+            print(
+                f"ingesthost: every input line up to {through} is accounted for (written, dropped, failed or "
+                f"blank); resume from line {through + 1}",
+                file=sys.stderr,
+            )
+        else:
+            print(
+                f"ingesthost: the inputs before {stopped_in} are done, and every line of {stopped_in} up to "
+                f"{through} is accounted for (written, dropped, failed or blank); resume from its line "
+                f"{through + 1}; the inputs after it were not started",
+                file=sys.stderr,
+            )
     if outcome.stopped is not None:
         if outcome.signum is not None:
             return 128 + outcome.signum
