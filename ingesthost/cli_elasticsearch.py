@@ -164,8 +164,16 @@ def run(args: argparse.Namespace) -> int:
     check(args)
     index_in, index_out = is_index_url(args.input), is_index_url(args.output)
     source_name = _public(args.input) if index_in else ("<stdin>" if args.input == "-" else args.input)
+    query = _query(args.query)
+    checkpoint = None
+    if args.checkpoint:
+        checkpoint = es_job.CheckpointFile(args.checkpoint, _identity(args, source_name, query))
+    state = checkpoint.load() if (checkpoint is not None and args.resume) else None
+    saved_failures = state["sizes"].get("failures_path") if state is not None else None
     if args.failures is not None:
         failures_path, failures_lazy = args.failures, False
+    elif saved_failures:  # the resumed run's failure file, whatever its default name was
+        failures_path, failures_lazy = saved_failures, not Path(saved_failures).exists()
     elif index_out:
         index = args.output.rstrip("/").rsplit("/", 1)[-1] or "index"
         failures_path, failures_lazy = str(unused_name(Path.cwd(), index, ".failures.ndjson")), True
@@ -181,13 +189,6 @@ def run(args: argparse.Namespace) -> int:
         [*file_outputs, (f"failure file {failures_path}", failures_path)]
         + ([(f"checkpoint {args.checkpoint}", args.checkpoint)] if args.checkpoint else []),
     )
-    query = _query(args.query)
-    checkpoint = None
-    if args.checkpoint:
-        checkpoint = es_job.CheckpointFile(args.checkpoint, _identity(args, source_name, query, failures_path))
-    state = checkpoint.load() if (checkpoint is not None and args.resume) else None
-    if state is not None and failures_lazy and state["sizes"].get("failures", 0):
-        failures_lazy = False  # the failure file of the interrupted run goes on
     source_client = sink_client = None
     stream: IO[bytes] | None = None
     if index_in:
@@ -267,7 +268,7 @@ def run(args: argparse.Namespace) -> int:
     return _report(args, pipeline, outcome, failures_path)
 
 
-def _identity(args: argparse.Namespace, source: str, query: Any, failures: str) -> dict[str, Any]:
+def _identity(args: argparse.Namespace, source: str, query: Any) -> dict[str, Any]:
     """What a resumed run must share with the run that wrote the checkpoint."""
     pipeline_files = [args.pipeline] if args.pipeline else [args.module]
     from .es_job import digest_files
@@ -275,7 +276,7 @@ def _identity(args: argparse.Namespace, source: str, query: Any, failures: str) 
     return {
         "input": source if is_index_url(args.input) else str(Path(args.input).resolve()),
         "output": _public(args.output) if is_index_url(args.output) else (str(Path(args.output).resolve()) if args.output not in (None, "-") else "-"),
-        "failures": str(Path(failures).resolve()),
+        "failures": str(Path(args.failures).resolve()) if args.failures else None,
         "pipeline": digest_files(str(Path(p).resolve()) for p in pipeline_files if p),
         "params": sorted(map(list, args.param)) if args.param else [],
         "query": query,

@@ -157,8 +157,9 @@ class FileDelivery:
         self.outputs.commit()
         return counts
 
-    def sizes(self) -> dict[str, int]:
-        return {"output": self.outputs.output.mark()[0], "failures": self.outputs.failures.mark()[0]}
+    def sizes(self) -> dict[str, Any]:
+        failures = self.outputs.failures
+        return {"output": self.outputs.output.mark()[0], "failures": failures.mark()[0], "failures_path": failures.path}
 
     def close(self) -> None:
         self.outputs.close()
@@ -199,10 +200,18 @@ class BulkDelivery:
                 continue
             items.append(item)
         results = self.sink.write(items) if items else []
-        unanswered = [result for result in results if not result.ok and result.status is None]
-        if unanswered:
-            reason = (unanswered[0].error or {}).get("reason", "no response")
-            raise SinkUnavailable(f"Elasticsearch did not answer ({reason}); the run stops here, nothing of this block is marked failed")
+        unavailable = [result for result in results if not result.ok and _unavailable(result.status)]
+        if unavailable and (len(unavailable) == len(results) or any(r.status is None for r in unavailable)):
+            # No answer at all, or "not now" for the whole block after the retries: the cluster is
+            # down or overloaded, not refusing these documents. Stop (a resume writes them) rather
+            # than send the rest of the input to the failure file.
+            first = unavailable[0]
+            reason = (first.error or {}).get("reason") or (first.error or {}).get("type") or "no response"
+            status = "no response" if first.status is None else f"status {first.status}"
+            raise SinkUnavailable(
+                f"Elasticsearch is not taking documents ({status}: {reason}) after {self.sink.max_retries} retries; "
+                "the run stops here and nothing of this block is marked failed"
+            )
         dead: list[tuple[BulkItem, ItemResult]] = []
         for item, result in zip(items, results):
             if result.outcome is Outcome.ALREADY_THERE:
@@ -246,8 +255,8 @@ class BulkDelivery:
         }
         return entry
 
-    def sizes(self) -> dict[str, int]:
-        return {"failures": self.failures.mark()[0]}
+    def sizes(self) -> dict[str, Any]:
+        return {"failures": self.failures.mark()[0], "failures_path": self.failures.path}
 
     def close(self) -> None:
         self.failures.close()
@@ -270,7 +279,7 @@ class CheckpointFile:
         self.path = path
         self.identity = identity
 
-    def save(self, position: Any, summary: RunSummary, sizes: dict[str, int]) -> None:
+    def save(self, position: Any, summary: RunSummary, sizes: dict[str, Any]) -> None:
         state = {
             "version": CHECKPOINT_VERSION,
             "identity": self.identity,
@@ -327,6 +336,11 @@ def digest_files(paths: Iterable[str]) -> str:
         except OSError:
             digest.update(b"?")
     return digest.hexdigest()
+
+
+def _unavailable(status: int | None) -> bool:
+    """No response, 429 (too many requests) or a 5xx: "not now", not "not this document"."""
+    return status is None or status == 429 or status >= 500
 
 
 def _close(iterator: Any) -> None:

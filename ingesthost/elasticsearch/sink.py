@@ -169,6 +169,10 @@ class BulkSink:
     def op_type(self) -> str:
         return self._op
 
+    @property
+    def max_retries(self) -> int:
+        return self._max_retries
+
     def write(self, items: Iterable[BulkItem]) -> list[ItemResult]:
         """Write ``items``; return one result per item, in input order.
 
