@@ -340,3 +340,65 @@ def test_no_pipeline_imports():
                 parts = name.split(".")
                 assert not (parts[0] == "ingesthost" and len(parts) > 1 and parts[1] in forbidden), (path.name, name)
     assert checked > 10
+
+
+def test_slices_are_read_in_parallel_each_in_its_own_order():
+    """Four slices, each answered slowly: their searches overlap in time,
+    every hit arrives once, and each slice's hits keep their order."""
+    import threading
+    import time
+
+    in_flight = [0, 0]  # now, most at once
+    lock = threading.Lock()
+
+    def cluster(request) -> Reply:
+        if request.method == "POST" and "/_pit" in request.path:
+            return Reply(200, {"id": "pit-0"})
+        if request.method == "DELETE" and request.path.startswith("/_pit"):
+            return Reply(200, {"succeeded": True, "num_freed": 1})
+        body = request.json()
+        slice_id = body["slice"]["id"]
+        after = body.get("search_after", [slice_id * 100 - 1])[0]
+        with lock:
+            in_flight[0] += 1
+            in_flight[1] = max(in_flight[1], in_flight[0])
+        time.sleep(0.05)
+        with lock:
+            in_flight[0] -= 1
+        start = after + 1
+        hits = [] if start >= slice_id * 100 + 6 else [_hit(n) for n in range(start, min(start + 3, slice_id * 100 + 6))]
+        return Reply(200, _search_body("pit-0", hits))
+
+    with RecordedES(cluster) as server:
+        client = elasticsearch.Elasticsearch(server.url, max_retries=0)
+        hits = list(IndexSource(client, "logs", page_size=3, slices=4))
+    assert in_flight[1] > 1
+    assert sorted(h.source["n"] for h in hits) == [s * 100 + k for s in range(4) for k in range(6)]
+    for slice_id in range(4):
+        mine = [h.source["n"] for h in hits if h.slice == slice_id]
+        assert mine == sorted(mine) and len(mine) == 6
+
+
+def test_an_abandoned_parallel_read_stops_its_readers_and_closes_the_point_in_time():
+    import threading
+    import time
+
+    def cluster(request) -> Reply:
+        if request.method == "POST" and "/_pit" in request.path:
+            return Reply(200, {"id": "pit-0"})
+        if request.method == "DELETE" and request.path.startswith("/_pit"):
+            return Reply(200, {"succeeded": True, "num_freed": 1})
+        body = request.json()
+        after = body.get("search_after", [body["slice"]["id"] * 10_000])[0]
+        return Reply(200, _search_body("pit-0", [_hit(n) for n in range(after + 1, after + 4)]))  # never ends
+
+    with RecordedES(cluster) as server:
+        client = elasticsearch.Elasticsearch(server.url, max_retries=0)
+        reading = iter(IndexSource(client, "logs", page_size=3, slices=3))
+        assert len([next(reading) for _ in range(5)]) == 5
+        reading.close()
+        deadline = time.monotonic() + 5
+        while any(t.name.startswith("ingesthost-slice-reader") for t in threading.enumerate()):
+            assert time.monotonic() < deadline, "slice readers still running"
+            time.sleep(0.02)
+        assert any(r.method == "DELETE" and r.path.startswith("/_pit") for r in server.requests)

@@ -33,10 +33,9 @@ the position means the same thing in a *new* PIT:
   value as ``search_after``; Elasticsearch then skips its implicit
   ``_shard_doc`` tiebreaker, which is right because the key is unique.
 
-Slices split the PIT so that the work can be checkpointed in parts. Here
-they are read one after the other on the caller's thread (simple, and the
-order of a slice is the order of its positions); each slice has its own
-position. Elasticsearch's default PIT slicing splits Lucene doc id ranges,
+Slices split the PIT so that the work is read in parallel: each slice by a
+thread of its own (at most :data:`PARALLEL_SLICES` at once), pages handed
+over as they come; each slice keeps its own order and its own position. Elasticsearch's default PIT slicing splits Lucene doc id ranges,
 which also changes in a new PIT, so resuming with ``slices > 1`` needs
 ``slice_field``: a numeric field with doc values whose value never changes,
 which Elasticsearch hashes to choose the slice.
@@ -45,6 +44,8 @@ which Elasticsearch hashes to choose the slice.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, Sequence
@@ -63,6 +64,9 @@ _NOT_RESUMABLE_SORTS = {
     "_id": "cannot be sorted on (Elasticsearch 8 disables _id field data)",
     "_score": "is not unique",
 }
+
+#: Slices read at the same time (each by a thread of its own).
+PARALLEL_SLICES = 8
 
 #: search_after, per slice: the hit's ``sort`` values.
 Position = Sequence[Any]
@@ -244,10 +248,73 @@ class IndexSource:
         )
         pit = _PointInTime(self._client, opened["id"])
         try:
-            for slice_id in range(self._slices):
-                yield from self._read_slice(pit, slice_id)
+            if self._slices == 1:
+                yield from self._read_slice(pit, 0)
+            else:
+                yield from self._read_slices_in_parallel(pit)
         finally:
             pit.close()
+
+    def _read_slices_in_parallel(self, pit: _PointInTime) -> Iterator[Hit]:
+        """Every slice read by its own thread, at most :data:`PARALLEL_SLICES`
+        at once; pages arrive as they come, each slice's in its own order
+        (which is all a position per slice needs). A bounded queue keeps
+        memory to a few pages a slice; closing the iteration stops the readers."""
+        pages: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=2 * min(self._slices, PARALLEL_SLICES))
+        stop = threading.Event()
+        pending = list(range(self._slices))
+        lock = threading.Lock()
+
+        def put(item: tuple[str, Any]) -> bool:
+            while not stop.is_set():
+                try:
+                    pages.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def reader() -> None:
+            while not stop.is_set():
+                with lock:
+                    if not pending:
+                        break
+                    slice_id = pending.pop(0)
+                try:
+                    page: list[Hit] = []
+                    for hit in self._read_slice(pit, slice_id):
+                        page.append(hit)
+                        if len(page) >= self._page_size:
+                            if not put(("hits", page)):
+                                return
+                            page = []
+                    if page and not put(("hits", page)):
+                        return
+                except BaseException as exc:  # handed to the consumer, which raises it
+                    put(("error", exc))
+                    return
+            put(("done", None))
+
+        threads = [
+            threading.Thread(target=reader, name=f"ingesthost-slice-reader-{n}", daemon=True)
+            for n in range(min(self._slices, PARALLEL_SLICES))
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            running = len(threads)
+            while running:
+                kind, value = pages.get()
+                if kind == "hits":
+                    yield from value
+                elif kind == "done":
+                    running -= 1
+                else:
+                    raise value
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=1.0)  # a reader inside a request ends with it, on its own
 
     def _read_slice(self, pit: _PointInTime, slice_id: int) -> Iterator[Hit]:
         after: Sequence[Any] | None = self._resume.get(slice_id)
