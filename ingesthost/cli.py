@@ -362,10 +362,10 @@ def _unnamed_failures_path(input_name: str) -> Path:
 
 
 def _summary_line(summary: RunSummary, failures_name: str) -> str:
-    line = (
-        f"ingesthost: read {summary.read}, written {summary.written}, dropped {summary.dropped}, "
-        f"failed {summary.failed}"
-    )
+    line = f"ingesthost: read {summary.read}, written {summary.written}"
+    if summary.already_there:
+        line += f" ({summary.already_there} already in the index)"
+    line += f", dropped {summary.dropped}, failed {summary.failed}"
     if summary.invalid_input:
         line += f" ({summary.invalid_input} invalid input lines)"
     if summary.failed:

@@ -184,8 +184,6 @@ class BulkDelivery:
         self.source = source
         self.default_index = default_index
         self.dead_letter = dead_letter
-        #: Documents that were already in the index (``create`` answered 409).
-        self.already_there = 0
 
     def deliver(self, out: bytes, failed: bytes, counts: dict[str, int]) -> dict[str, int]:
         failures = bytearray(failed)
@@ -214,9 +212,7 @@ class BulkDelivery:
             )
         dead: list[tuple[BulkItem, ItemResult]] = []
         for item, result in zip(items, results):
-            if result.outcome is Outcome.ALREADY_THERE:
-                self.already_there += 1
-            elif result.outcome is Outcome.FAILED:
+            if result.outcome is Outcome.FAILED:
                 refused += 1
                 document = dict(item.ref)
                 failures += dumps_line(self._failure(document, result.status, dict(result.error or {})))
@@ -226,10 +222,12 @@ class BulkDelivery:
         if failures:
             self.failures.write(bytes(failures))
             self.failures.commit()
-        if refused:
+        there = sum(1 for result in results if result.outcome is Outcome.ALREADY_THERE)
+        if refused or there:
             counts = dict(counts)
             counts["written"] = counts.get("written", 0) - refused
             counts["failed"] = counts.get("failed", 0) + refused
+            counts["already_there"] = counts.get("already_there", 0) + there
         return counts
 
     def _item(self, document: dict[str, Any]) -> tuple[BulkItem | None, str | None]:

@@ -38,6 +38,8 @@ class RunSummary:
     failed: int = 0
     invalid_input: int = 0
     blank: int = 0
+    #: Of ``written``: documents an index already held (``create`` answered 409).
+    already_there: int = 0
     accounted_through: int = 0
     elapsed_seconds: float = 0.0
 
@@ -55,6 +57,7 @@ class RunSummary:
             "failed": self.failed,
             "invalid_input": self.invalid_input,
             "blank": self.blank,
+            "already_there": self.already_there,
         }
 
     @property

@@ -481,6 +481,8 @@ def test_ndjson_with_ids_created_twice_is_already_there(es, noida, work):
     read, written, dropped, failed = counts(again.stderr)
     assert (read, dropped, failed) == (50, 0, 0)
     assert written == 50  # "already there" counts as written
+    assert "written 50 (50 already in the index)" in again.stderr.decode()
+    assert "already in the index" not in first.stderr.decode()
     hits = read_index(es, "created")
     assert {k: h["_source"] for k, h in hits.items()} == {f"k{i}": {"n": i, "run": 1} for i in range(50)}
     assert {es.get(index="created", id=k)["_version"] for k in hits} == {1}  # nothing overwritten
