@@ -530,8 +530,8 @@ def cmd_process(args: argparse.Namespace) -> int:
         args.inputs = expand_inputs(args.inputs)
     args.input = args.inputs[0]
     if cli_elasticsearch.wanted(args):
-        if len(args.inputs) > 1:
-            raise IngestHostError("an index input, an index output and --checkpoint take one input at a time")
+        if len(args.inputs) > 1 and cli_elasticsearch.is_index_url(args.input):
+            raise IngestHostError("an index input is the only input of a run")
         return cli_elasticsearch.run(args)
     if args.dask_scheduler:
         return _cmd_process_on_dask(args)

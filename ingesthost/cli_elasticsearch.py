@@ -7,13 +7,15 @@ this module only knows how to open what the options name.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import Any, Iterator
 
 import orjson
 
 from .errors import IngestHostError
+from .inputs import InputFile
 from .job import JobOutcome
 from .outputs import OutputFile, RunOutputs, check_distinct, unused_name
 from .runner import RunSummary
@@ -185,18 +187,18 @@ def run(args: argparse.Namespace) -> int:
         ("output <stdout>", 1) if args.output in (None, "-") else (f"output {args.output}", args.output)
     ]
     check_distinct(
-        [] if index_in else [(f"input {source_name}", 0 if args.input == "-" else args.input)],
+        [] if index_in else [(f"input {name}", 0 if name == "-" else name) for name in args.inputs],
         [*file_outputs, (f"failure file {failures_path}", failures_path)]
         + ([(f"checkpoint {args.checkpoint}", args.checkpoint)] if args.checkpoint else []),
     )
     source_client = sink_client = None
-    stream: IO[bytes] | None = None
     if index_in:
         source_client, source_settings = _connect(args.input, args)
     if index_out:
         sink_client, sink_settings = _connect(args.output, args)
-    if not index_in:
-        stream = cli._open_input_file(args.input, args.closed_streams)
+    inputs: list[InputFile] = []
+    if not index_in:  # opened (and so checked) before anything loads; read in turn
+        inputs = [InputFile(name, args.closed_streams) for name in args.inputs]
     start = RunSummary()
     if state is not None:
         start.add(state["counts"])
@@ -227,15 +229,10 @@ def run(args: argparse.Namespace) -> int:
                     positions,
                     destination=parse_url(args.output).index if index_out else None,
                 )
+                parts: list[tuple[str, Any]] = [(source_name, entries)]
             else:
-                assert stream is not None
-                from .workers import DEFAULT_BATCH_BYTES
-
                 total = None
-                entries = es_job.ndjson_entries(
-                    stream, source_name, args.batch_size, DEFAULT_BATCH_BYTES, args.max_line_bytes,
-                    first_line=start.accounted_through + 1,
-                )
+                parts = _file_parts(args, inputs, (state or {}).get("position"))
             sizes = state["sizes"] if state is not None else {}
             failures = _failure_file(failures_path, failures_lazy, sizes.get("failures"))
             if index_out:
@@ -261,11 +258,35 @@ def run(args: argparse.Namespace) -> int:
                 output = OutputFile("output <stdout>", fd=stdout_fd) if to_stdout else OutputFile("output", args.output)
                 _start_at(output, sizes.get("output") if state is not None else 0)
                 delivery = es_job.FileDelivery(RunOutputs(output, failures))
-            outcome = _run(args, pipeline, entries, delivery, start, checkpoint, total, source_name)
+            outcome, stopped_in = _run(args, pipeline, parts, delivery, start, checkpoint, total)
     finally:
-        if stream is not None and stream is not sys.stdin.buffer:
-            stream.close()
-    return _report(args, pipeline, outcome, failures_path)
+        for opened in inputs:
+            opened.close()
+    return _report(args, pipeline, outcome, failures_path, stopped_in)
+
+
+def _file_parts(args: argparse.Namespace, inputs: list[InputFile], position: dict[str, Any] | None) -> list[tuple[str, Any]]:
+    """(name, entries) for each NDJSON input still to read; a checkpoint's
+    position (file number, last line) skips what it covers."""
+    from .es_job import ndjson_entries
+    from .workers import DEFAULT_BATCH_BYTES
+
+    done_file, done_line = (position.get("file", 0), position.get("line", 0)) if position else (0, 0)
+    parts = []
+    for number, opened in enumerate(inputs):
+        if number < done_file:
+            continue
+        first = done_line + 1 if number == done_file else 1
+        entries = ndjson_entries(
+            opened.stream, opened.display, args.batch_size, DEFAULT_BATCH_BYTES, args.max_line_bytes, first_line=first
+        )
+        parts.append((opened.display, _in_file(entries, number)))
+    return parts
+
+
+def _in_file(entries: Iterator[Any], number: int) -> Iterator[Any]:
+    for entry, position in entries:
+        yield entry, {"file": number, **position}
 
 
 def _identity(args: argparse.Namespace, source: str, query: Any) -> dict[str, Any]:
@@ -274,7 +295,7 @@ def _identity(args: argparse.Namespace, source: str, query: Any) -> dict[str, An
     from .es_job import digest_files
 
     return {
-        "input": source if is_index_url(args.input) else str(Path(args.input).resolve()),
+        "input": source if is_index_url(args.input) else [str(Path(name).resolve()) for name in args.inputs],
         "output": _public(args.output) if is_index_url(args.output) else (str(Path(args.output).resolve()) if args.output not in (None, "-") else "-"),
         "failures": str(Path(args.failures).resolve()) if args.failures else None,
         "pipeline": digest_files(str(Path(p).resolve()) for p in pipeline_files if p),
@@ -305,13 +326,15 @@ def _start_at(output: OutputFile, size: int | None) -> None:
 def _run(
     args: argparse.Namespace,
     pipeline: Any,
-    entries: Iterator[Any],
+    parts: list[tuple[str, Any]],
     delivery: Any,
     start: RunSummary,
     checkpoint: Any,
     total: int | None,
-    source: str,
-) -> JobOutcome:
+) -> tuple[JobOutcome, str | None]:
+    """Each part (an input: its name and its entries) in turn, into the same
+    sink; a stop ends the run: (the outcome, the input it stopped in when
+    there are several)."""
     from .es_job import run_document_job
     from .progress import Progress
     from .runner import run_blocks as runner_run_blocks
@@ -327,23 +350,36 @@ def _run(
         if progress is not None:
             progress.update(summary)
 
-    def run_blocks(blocks: Iterator[tuple]) -> Iterator[tuple]:
-        if isolated:
-            return pipeline.run_blocks(blocks, source, args.max_line_bytes, args.max_depth)
-        return runner_run_blocks(pipeline, blocks, source, args.max_line_bytes, args.max_depth)
-
+    outcome = JobOutcome(dataclasses.replace(start))
     try:
-        return run_document_job(run_blocks, entries, delivery, start=start, checkpoint=checkpoint, on_commit=on_commit)
+        for source, entries in parts:
+            def run_blocks(blocks: Iterator[tuple], source: str = source) -> Iterator[tuple]:
+                if isolated:
+                    return pipeline.run_blocks(blocks, source, args.max_line_bytes, args.max_depth)
+                return runner_run_blocks(pipeline, blocks, source, args.max_line_bytes, args.max_depth)
+
+            if hasattr(delivery, "source"):
+                delivery.source = source
+            elapsed = outcome.summary.elapsed_seconds
+            outcome = run_document_job(
+                run_blocks, entries, delivery, start=outcome.summary, checkpoint=checkpoint, on_commit=on_commit
+            )
+            outcome.summary.elapsed_seconds += elapsed
+            if outcome.stopped is not None:
+                return outcome, (source if len(args.inputs) > 1 else None)
+        return outcome, None
     finally:
         if progress is not None:
             progress.close()
         delivery.close()
 
 
-def _report(args: argparse.Namespace, pipeline: Any, outcome: JobOutcome, failures: str) -> int:
+def _report(args: argparse.Namespace, pipeline: Any, outcome: JobOutcome, failures: str, stopped_in: str | None) -> int:
     from . import cli
 
-    code = cli._report(args, pipeline, outcome, failures, args.isolation == "process", resume_hint=not args.checkpoint)
+    code = cli._report(
+        args, pipeline, outcome, failures, args.isolation == "process", resume_hint=not args.checkpoint, stopped_in=stopped_in
+    )
     if outcome.stopped is not None and args.checkpoint:
         print(f"ingesthost: the checkpoint {args.checkpoint} covers it: run again with --resume to continue", file=sys.stderr)
     return code

@@ -714,6 +714,41 @@ def test_ndjson_to_index_sigterm_then_resume_with_create_writes_each_document_on
     assert set(versions(es, "nd_dst").values()) == {1}
 
 
+def test_several_files_gzip_included_to_an_index_sigterm_then_resume(es, noida, work):
+    """A glob of NDJSON files (one gzip-compressed) into one index: the
+    checkpoint names the file and its line; the resume skips the files done
+    and writes each document once; failure records name their file."""
+    import gzip
+
+    (work / "parts").mkdir()
+    for part in range(3):
+        lines = "".join(json.dumps({"_id": f"d{i}", **doc(i)}) + "\n" for i in range(part, N_DOCS, 3)).encode()
+        name = f"parts/p{part}.ndjson" + (".gz" if part == 1 else "")
+        (work / name).write_bytes(gzip.compress(lines) if part == 1 else lines)
+    args = ("parts/*", "-p", "simple.yml", "-o", es_url(noida, "parts_dst"), "--bulk-docs", "100",
+            "--batch-size", "200", "--failures", "f.ndjson", "--checkpoint", "ck.json")
+    process = start(*args, cwd=work, name="first")
+    try:
+        wait_for_progress(process, work / "ck.json")
+        process.send_signal(signal.SIGTERM)
+        status = wait_exit(process, 60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert status == 143, stderr_of(work, "first")
+    position = json.loads((work / "ck.json").read_text())["position"]
+    assert set(position) == {"file", "line"} and position["line"] > 0
+
+    resumed = run(*args, "--resume", cwd=work)
+    assert resumed.returncode == 1, resumed.stderr
+    assert counts(resumed.stderr) == whole_run_counts(N_DOCS)
+    check_final(es, "parts_dst", work / "f.ndjson", N_DOCS)
+    assert set(versions(es, "parts_dst").values()) == {1}
+    sources = {record["source"] for record in read_ndjson(work / "f.ndjson")}
+    assert sources == {"parts/p0.ndjson", "parts/p1.ndjson.gz", "parts/p2.ndjson"}
+
+
 def test_resume_goes_on_with_the_default_failure_file(es, noida, src, work):
     """No --failures: the failure file is INDEXNAME.failures.ndjson in the
     current directory, and a resume continues that same file."""
