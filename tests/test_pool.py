@@ -158,7 +158,7 @@ def test_the_sample_pipeline_gives_the_same_documents_every_way() -> None:
             out, failed, counts = run_with(pipeline, data)
         results.append((without_ingest_time(out), failed, counts))
     assert results[0] == results[1] == results[2]
-    assert results[0][2] == {"read": 500, "written": 431, "dropped": 69, "failed": 0, "invalid_input": 0, "blank": 0}
+    assert results[0][2] == {"read": 500, "written": 431, "dropped": 69, "failed": 0, "invalid_input": 0, "blank": 0, "already_there": 0}
 
 
 def test_cli_workers_2_writes_what_isolation_none_writes(tmp_path: Path) -> None:
