@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import orjson
-import yaml
 
 from .document import json_type_phrase
 from .engine import COMPILERS
@@ -44,6 +43,20 @@ MAX_ON_FAILURE_DEPTH = 100
 MAX_PIPELINE_FILE_BYTES = 16 * 1024 * 1024
 
 
+def _load_yaml(text: str, source: str) -> Any:
+    """YAML, imported on first use: runs of ``--module`` or JSON pipelines,
+    and worker processes (given parsed definitions), never pay its import."""
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise PipelineConfigError(f"invalid YAML{where}: {problem}", source=source) from None
+
+
 def read_definition(path: str | Path) -> dict[str, Any]:
     """Parse a pipeline file (``.json``, ``.yml``/``.yaml``; other names are tried as YAML,
     which also reads JSON). It must be a regular file or a pipe of at most
@@ -59,18 +72,13 @@ def read_definition(path: str | Path) -> dict[str, Any]:
         if path.suffix.lower() == ".json":
             definition = json.loads(text)
         else:
-            definition = yaml.safe_load(text)
+            definition = _load_yaml(text, str(path))
     except RecursionError:
         raise PipelineConfigError("nested too deeply to be a pipeline", source=str(path)) from None
     except json.JSONDecodeError as exc:
         raise PipelineConfigError(
             f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", source=str(path)
         ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise PipelineConfigError(f"invalid YAML{where}: {problem}", source=str(path)) from None
     if not isinstance(definition, dict):
         raise PipelineConfigError(
             f"a pipeline must be an object with a `processors` list, found {json_type_phrase(definition)}",
