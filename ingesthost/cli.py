@@ -191,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     process.add_argument("--stats-json", metavar="FILE", help="write the statistics as JSON to FILE at the end")
     cli_elasticsearch.add_options(process, _size)
     _add_simulate_command(commands)
+    _add_serve_command(commands)
 
     inspect = commands.add_parser(
         "inspect",
@@ -777,6 +778,76 @@ def _add_simulate_command(commands: Any) -> None:
     _add_confine_option(simulate)
 
 
+def _add_serve_command(commands: Any) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="an Elasticsearch _bulk endpoint that runs pipelines and forwards the result",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Answer Elasticsearch's _bulk API (and what shippers call when they connect), run the\n"
+            "pipeline each action names (per-action 'pipeline', else the 'pipeline' query parameter,\n"
+            "else --default-pipeline; '_none' means none) in worker processes, forward what the\n"
+            "pipelines keep to a cluster (or NDJSON files), and answer as Elasticsearch would.\n"
+            "A pipeline's id is its file name in --pipelines without the extension.\n"
+            "Listens on 127.0.0.1 unless told otherwise; SIGTERM finishes the requests in flight."
+        ),
+        epilog=(
+            "examples:\n"
+            "  ingesthost serve --pipelines pipelines/ --forward es://127.0.0.1:9201 --listen 127.0.0.1:9200\n"
+            "  ingesthost serve --pipelines pipelines/ --forward-ndjson out/ --default-pipeline access\n"
+        ),
+    )
+    serve.add_argument("--pipelines", metavar="DIR", required=True, help="directory of pipeline files (.yml, .yaml, .json)")
+    target = serve.add_mutually_exclusive_group(required=True)
+    target.add_argument("--forward", metavar="es://HOST:PORT", help="the cluster documents go to (credentials: see process)")
+    target.add_argument("--forward-ndjson", metavar="DIR", help="append documents to DIR/INDEX.ndjson instead")
+    serve.add_argument("--listen", metavar="HOST:PORT", default="127.0.0.1:9200", help="default: %(default)s (port 0: any free port)")
+    serve.add_argument("--default-pipeline", metavar="ID", help="pipeline for actions that name none (default: none)")
+    serve.add_argument("--failures", metavar="FILE", default="serve.failures.ndjson", help="failure records, appended (default: %(default)s)")
+    serve.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes per pipeline (default: 1)")
+    serve.add_argument("--isolation", choices=["process", "none"], default="process")
+    serve.add_argument("--timeout", type=float, metavar="SECONDS", help="time limit of one guest call (default: 1.0)")
+    serve.add_argument("--max-body-bytes", type=_size, default=100 * 1024 * 1024, metavar="SIZE", help="largest request body, decompressed too; larger: 413 (default: 100MiB)")
+    serve.add_argument("--max-in-flight", type=int, default=50_000, metavar="N", help="documents processed at once; beyond: 429 (default: 50000)")
+    serve.add_argument("--es-version", default="8.17.0", metavar="X.Y.Z", help="version GET / reports when the client names none (default: %(default)s)")
+    serve.add_argument("--auth-file", metavar="FILE", help="inbound credentials: lines 'apikey KEY' or 'basic USER:PASSWORD'")
+    serve.add_argument("--tls-cert", metavar="FILE", help="serve https with this certificate (and --tls-key)")
+    serve.add_argument("--tls-key", metavar="FILE")
+    serve.add_argument("--max-retries", type=int, default=5, metavar="N", help="forwarding retries (default: 5)")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import Credentials, ServeSettings, run
+
+    host, _, port = args.listen.rpartition(":")
+    if not host or not port.isdigit():
+        raise IngestHostError(f"--listen must be HOST:PORT, found {args.listen}")
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise IngestHostError("--tls-cert and --tls-key go together")
+    settings = ServeSettings(
+        pipelines_dir=args.pipelines,
+        forward=args.forward,
+        forward_ndjson=args.forward_ndjson,
+        default_pipeline=args.default_pipeline,
+        failures=args.failures,
+        workers=args.workers,
+        isolation=args.isolation,
+        timeout=args.timeout,
+        max_body_bytes=args.max_body_bytes,
+        max_in_flight_documents=args.max_in_flight,
+        version=args.es_version,
+        credentials=Credentials.from_file(args.auth_file) if args.auth_file else Credentials(),
+        max_retries=args.max_retries,
+    )
+
+    def ready(bound_host: str, bound_port: int) -> None:
+        scheme = "https" if args.tls_cert else "http"
+        print(f"ingesthost: serving on {scheme}://{bound_host}:{bound_port}", file=sys.stderr, flush=True)
+
+    run(settings, host.strip("[]"), int(port), certfile=args.tls_cert, keyfile=args.tls_key, ready=ready)
+    return EXIT_OK
+
+
 def _add_confine_option(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--confine-to",
@@ -878,7 +949,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.closed_streams = closed
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     tune_garbage_collector()
-    handlers = {"process": cmd_process, "inspect": cmd_inspect, "compile": cmd_compile, "simulate": cmd_simulate}
+    handlers = {
+        "process": cmd_process,
+        "inspect": cmd_inspect,
+        "compile": cmd_compile,
+        "simulate": cmd_simulate,
+        "serve": cmd_serve,
+    }
     try:
         return handlers[args.command](args)
     except IngestHostError as exc:

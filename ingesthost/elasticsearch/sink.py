@@ -95,6 +95,9 @@ class ItemResult:
     status: int | None = None
     error: Mapping[str, Any] | None = None
     attempts: int = 0
+    #: The item as Elasticsearch answered it (``result``, ``_version``,
+    #: ``_seq_no``...), when it answered: what a proxy hands back unchanged.
+    response: Mapping[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -316,22 +319,22 @@ class BulkSink:
             if 200 <= status < 300:
                 answer.results[entry.position] = ItemResult(
                     ref=entry.item.ref, outcome=Outcome.WRITTEN, index=result.get("_index", entry.index),
-                    id=doc_id, status=status, attempts=entry.attempts)
+                    id=doc_id, status=status, attempts=entry.attempts, response=result)
             elif status == 409 and self._op == "create":
                 answer.results[entry.position] = ItemResult(
                     ref=entry.item.ref, outcome=Outcome.ALREADY_THERE, index=result.get("_index", entry.index),
                     id=doc_id, status=status, error=self._error_object(result.get("error")),
-                    attempts=entry.attempts)
+                    attempts=entry.attempts, response=result)
             elif status == 429 or status >= 500:
                 entry.last_status, entry.last_error = status, result.get("error")
                 answer.retry.append(entry)
             else:
-                answer.results[entry.position] = self._failed(entry, status, result.get("error"))
+                answer.results[entry.position] = self._failed(entry, status, result.get("error"), result)
         return answer
 
-    def _failed(self, entry: _Entry, status: int | None, error: Any) -> ItemResult:
+    def _failed(self, entry: _Entry, status: int | None, error: Any, response: Mapping[str, Any] | None = None) -> ItemResult:
         return ItemResult(ref=entry.item.ref, outcome=Outcome.FAILED, index=entry.index, id=entry.item.id,
-                          status=status, error=self._error_object(error), attempts=entry.attempts)
+                          status=status, error=self._error_object(error), attempts=entry.attempts, response=response)
 
     def _error_object(self, payload: Any) -> dict[str, Any]:
         """Elasticsearch's error object, as close as the payload allows."""
