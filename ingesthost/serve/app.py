@@ -113,7 +113,15 @@ def create_app(settings: ServeSettings, service: BulkService) -> Starlette:
         answer = bulk.apply_filter_path(
             bulk.response(took, items, ingest_took_ms=ingest_ms), request.query_params.get("filter_path")
         )
-        access_log.info("%s %s %d actions %d ms", request.method, request.url.path, len(actions), took)
+        if access_log.isEnabledFor(logging.INFO):
+            access_log.info(bulk.dumps({
+                "method": request.method,
+                "path": request.url.path,
+                "client": request.client.host if request.client else None,
+                "actions": len(actions),
+                "errors": any("error" in next(iter(item.values())) for item in items),
+                "took_ms": took,
+            }).decode())
         return json_response(answer)
 
     async def root(request: Request) -> Response:
