@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import elasticsearch
 import pytest
@@ -111,6 +112,21 @@ def start(*args: str, cwd: Path, name: str, env: dict[str, str] | None = None) -
     finally:
         out.close()
         err.close()
+
+
+def run_until_progress(args: tuple[str, ...], work: Path, name: str, then: Any, timeout: float) -> int:
+    """Start a run with ``--checkpoint ck.json``, wait until it has made
+    progress, do ``then(process)`` (a signal, a server stopped), and return
+    its exit status (a run that outlives ``timeout`` is killed)."""
+    process = start(*args, cwd=work, name=name)
+    try:
+        wait_for_progress(process, work / "ck.json")
+        then(process)
+        return wait_exit(process, timeout)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 def stderr_of(cwd: Path, name: str) -> str:
@@ -537,15 +553,7 @@ def test_cluster_stopped_mid_run_then_resume_gives_every_document_once(tmp_path)
         args = (es_url(server, SRC), "-p", "simple.yml", "-o", es_url(server, "dst"), "--sort", "n",
                 "--page-size", "500", "--bulk-docs", "100", "--max-retries", "3",
                 "--failures", "f.ndjson", "--checkpoint", "ck.json")
-        process = start(*args, cwd=work, name="first")
-        try:
-            wait_for_progress(process, work / "ck.json")
-            server.stop()
-            status = wait_exit(process, 120)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+        status = run_until_progress(args, work, "first", lambda process: server.stop(), 120)
         first_err = stderr_of(work, "first")
         assert status == 3, first_err
         checkpoint = json.loads((work / "ck.json").read_text())
@@ -580,15 +588,7 @@ def test_source_cluster_stopped_mid_read_then_resume_completes_the_ndjson_output
         seed(client, SRC, N_DOCS)
         args = (es_url(server, SRC), "-p", "simple.yml", "-o", "out.ndjson", "--sort", "n",
                 "--page-size", "250", "--batch-size", "250", "--failures", "f.ndjson", "--checkpoint", "ck.json")
-        process = start(*args, cwd=work, name="first")
-        try:
-            wait_for_progress(process, work / "ck.json")
-            server.stop()
-            status = wait_exit(process, 120)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+        status = run_until_progress(args, work, "first", lambda process: server.stop(), 120)
         first_err = stderr_of(work, "first")
         assert status == 3, first_err
         assert "Traceback" not in first_err
@@ -659,15 +659,7 @@ def _interrupt(
             "-o", es_url(noida, out_index, "elastic:hunter2@"), "--sort", "n", "--page-size", "1000",
             "--bulk-docs", "100", *(("--failures", "f.ndjson") if failures else ()), "--checkpoint", "ck.json",
             *extra)
-    process = start(*args, cwd=work, name=name)
-    try:
-        wait_for_progress(process, work / "ck.json")
-        process.send_signal(signal.SIGTERM)
-        status = wait_exit(process, 60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    status = run_until_progress(args, work, name, lambda process: process.send_signal(signal.SIGTERM), 60)
     stderr = stderr_of(work, name)
     assert status == 143, stderr
     return args, stderr
@@ -695,15 +687,7 @@ def test_ndjson_to_index_sigterm_then_resume_with_create_writes_each_document_on
     (work / "in.ndjson").write_text("".join(json.dumps({"_id": f"d{i}", **doc(i)}) + "\n" for i in range(N_DOCS)))
     args = ("in.ndjson", "-p", "simple.yml", "-o", es_url(noida, "nd_dst"), "--op-type", "create",
             "--bulk-docs", "100", "--batch-size", "200", "--failures", "f.ndjson", "--checkpoint", "ck.json")
-    process = start(*args, cwd=work, name="first")
-    try:
-        wait_for_progress(process, work / "ck.json")
-        process.send_signal(signal.SIGTERM)
-        status = wait_exit(process, 60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    status = run_until_progress(args, work, "first", lambda process: process.send_signal(signal.SIGTERM), 60)
     assert status == 143, stderr_of(work, "first")
     assert 0 < len(read_index(es, "nd_dst")) < len(expected_ids(N_DOCS, "kept"))
 
@@ -727,15 +711,7 @@ def test_several_files_gzip_included_to_an_index_sigterm_then_resume(es, noida, 
         (work / name).write_bytes(gzip.compress(lines) if part == 1 else lines)
     args = ("parts/*", "-p", "simple.yml", "-o", es_url(noida, "parts_dst"), "--bulk-docs", "100",
             "--batch-size", "200", "--failures", "f.ndjson", "--checkpoint", "ck.json")
-    process = start(*args, cwd=work, name="first")
-    try:
-        wait_for_progress(process, work / "ck.json")
-        process.send_signal(signal.SIGTERM)
-        status = wait_exit(process, 60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    status = run_until_progress(args, work, "first", lambda process: process.send_signal(signal.SIGTERM), 60)
     assert status == 143, stderr_of(work, "first")
     position = json.loads((work / "ck.json").read_text())["position"]
     assert set(position) == {"file", "line"} and position["line"] > 0
