@@ -134,6 +134,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="a param for --module (repeatable); VALUE is read as JSON when it parses, else as a string",
     )
+    process.add_argument(
+        "--fluentbit-function",
+        metavar="NAME",
+        help="run --module as a Fluent Bit filter (abi: fluentbit): the filter function it exports",
+    )
+    process.add_argument(
+        "--event-format",
+        choices=("json", "msgpack"),
+        help="with --fluentbit-function: how records reach the filter (default: json)",
+    )
     process.add_argument("--output", "-o", metavar="FILE", help="output NDJSON file (default: standard output)")
     process.add_argument(
         "--failures",
@@ -333,6 +343,11 @@ def _open(args: argparse.Namespace, cache: CompileCache | None, isolation: str) 
         )
     if args.pipeline:
         return open_pipeline(args.pipeline, isolation=isolation, confine_to=args.confine_to, **options)
+    if getattr(args, "fluentbit_function", None):
+        fluentbit = {"module": os.path.abspath(args.module), "abi": "fluentbit", "function_name": args.fluentbit_function}
+        if args.event_format:
+            fluentbit["event_format"] = args.event_format
+        return open_pipeline({"processors": [{"wasm": fluentbit}]}, isolation=isolation, **options)
     return open_pipeline(module=args.module, params=dict(args.param), isolation=isolation, **options)
 
 
@@ -380,6 +395,12 @@ def _check_process_args(args: argparse.Namespace) -> None:
     """Refuse option values that cannot work, before anything is loaded."""
     if args.param and not args.module:
         raise IngestHostError("--param applies to --module only; put params in the pipeline file")
+    if (args.fluentbit_function or args.event_format) and not args.module:
+        raise IngestHostError("--fluentbit-function and --event-format apply to --module only; use abi: fluentbit in the pipeline file")
+    if args.event_format and not args.fluentbit_function:
+        raise IngestHostError("--event-format applies to Fluent Bit filters: give --fluentbit-function too")
+    if args.fluentbit_function and args.param:
+        raise IngestHostError("--param does not apply to a Fluent Bit filter: it has no configure")
     if not 1 <= args.max_depth <= MAX_DEPTH:
         raise IngestHostError(f"--max-depth must be between 1 and {MAX_DEPTH} (the deepest JSON output can hold), found {args.max_depth}")
     if args.max_restarts is not None and args.max_restarts < 0:
@@ -490,6 +511,7 @@ def _cmd_process_on_dask(args: argparse.Namespace) -> int:
         ("--timeout", args.timeout),
         ("--load-timeout", args.load_timeout),
         ("--workers", args.workers != 1),
+        ("--fluentbit-function", args.fluentbit_function),
     ):
         if given:
             raise IngestHostError(f"{option} does not apply with --dask-scheduler")
@@ -809,6 +831,7 @@ def _add_serve_command(commands: Any) -> None:
     serve.add_argument("--timeout", type=float, metavar="SECONDS", help="time limit of one guest call (default: 1.0)")
     serve.add_argument("--max-body-bytes", type=_size, default=100 * 1024 * 1024, metavar="SIZE", help="largest request body, decompressed too; larger: 413 (default: 100MiB)")
     serve.add_argument("--max-in-flight", type=int, default=50_000, metavar="N", help="documents processed at once; beyond: 429 (default: 50000)")
+    serve.add_argument("--max-in-flight-bytes", type=_size, default=512 * 1024 * 1024, metavar="SIZE", help="request bytes held at once, all requests together; beyond: 429 (default: 512MiB)")
     serve.add_argument("--es-version", default="8.17.0", metavar="X.Y.Z", help="version GET / reports when the client names none (default: %(default)s)")
     serve.add_argument("--auth-file", metavar="FILE", help="inbound credentials: lines 'apikey KEY' or 'basic USER:PASSWORD'")
     serve.add_argument("--tls-cert", metavar="FILE", help="serve https with this certificate (and --tls-key)")
@@ -835,6 +858,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         max_body_bytes=args.max_body_bytes,
         max_in_flight_documents=args.max_in_flight,
+        max_in_flight_bytes=args.max_in_flight_bytes,
         version=args.es_version,
         credentials=Credentials.from_file(args.auth_file) if args.auth_file else Credentials(),
         max_retries=args.max_retries,

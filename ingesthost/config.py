@@ -31,6 +31,7 @@ from .processors.builtins import BUILTIN_PROCESSORS, MAX_NESTED_PIPELINES, Pipel
 from .processors.builtins import COMMON_OPTIONS as COMMON_PROCESSOR_KEYS  # noqa: F401  (options every processor takes)
 from .processors.compound import OnFailureProcessor
 from .processors.conditional import ConditionalProcessor
+from .processors.fluentbit import OPTIONS as FLUENTBIT_OPTIONS, FluentBitProcessor
 from .condition import Condition, ConditionSyntaxError
 
 PIPELINE_KEYS = {"description", "processors", "on_failure", "compiler", "max_memory", "timeout", "version", "_meta"}
@@ -457,9 +458,19 @@ class PipelineBuilder:
         return seconds
 
     def _build_wasm(self, options: dict[str, Any], where: str, tag: str | None) -> Processor:
+        guest_abi = options.get("abi", "elastic")
+        if guest_abi not in ("elastic", "fluentbit"):
+            raise self.error(f"`abi` must be elastic or fluentbit, found {guest_abi!r}", where, tag)
+        fluentbit_options = _fluentbit_options(options) if guest_abi == "fluentbit" else None
         self._check_options(
-            "wasm", options, {"module", "params", "compiler", "max_memory", "wasi", "timeout"}, where, tag
+            "wasm",
+            options,
+            {"module", "params", "compiler", "max_memory", "wasi", "timeout", "abi"} | (FLUENTBIT_OPTIONS if fluentbit_options else set()),
+            where,
+            tag,
         )
+        if isinstance(fluentbit_options, str):
+            raise self.error(fluentbit_options, where, tag)
         timeout = self._check_timeout(options["timeout"], where, tag) if "timeout" in options else self.timeout
         module_path = options.get("module")
         if not isinstance(module_path, str) or not module_path:
@@ -499,14 +510,19 @@ class PipelineBuilder:
             if self.files.taking:  # a snapshot: read the module, compile and run nothing
                 self.files.module_bytes(path)
                 return _PlannedWasm(tag=tag, description=options.get("description"))
-            module = self.loader.load(path, compiler, max_memory, allow_wasi=grant is not None)
+            module = self.loader.load(path, compiler, max_memory, allow_wasi=grant is not None, guest_abi=guest_abi)
+            if fluentbit_options is not None:
+                return FluentBitProcessor(
+                    module, **fluentbit_options, tag=tag, description=options.get("description"), wasi=grant, timeout=timeout
+                )
             return WasmProcessor(
                 module, params, tag=tag, description=options.get("description"), wasi=grant, timeout=timeout
             )
         except PipelineConfigError:
             raise
         except IngestHostError as exc:
-            raise self.error(str(exc), where, tag) from exc
+            hint = _fluentbit_hint(self, exc, path, compiler) if guest_abi == "elastic" else None
+            raise self.error(hint or str(exc), where, tag) from exc
 
 
     # -- Elasticsearch pipeline semantics: built-ins, if, on_failure, nested pipelines --
@@ -640,6 +656,41 @@ class PipelineBuilder:
             on_failure=builder.on_failure,
             id=builder.pipeline_id,
         )
+
+
+def _fluentbit_hint(builder: "PipelineBuilder", exc: Exception, path: Path, compiler: str | None) -> str | None:
+    """For a module refused as an elastic guest that is a Fluent Bit filter: how to run it."""
+    from . import fluentbit
+    from .guest import compile_module
+
+    if "missing required export `process`" not in str(exc):
+        return None
+    try:
+        engine = builder.loader.engines.get(compiler)
+        module = compile_module(builder.files.module_bytes(path), engine, str(path))
+        hint = fluentbit.refusal_hint(module, str(path))
+    except Exception:  # only a hint: the original error stands
+        return None
+    return None if hint is None else f"cannot load wasm module {path}: {hint}"
+
+
+def _fluentbit_options(options: dict[str, Any]) -> dict[str, Any] | str:
+    """The options of a ``wasm`` processor with ``abi: fluentbit`` (or what is wrong with them)."""
+    if options.get("params"):
+        return "`params` do not apply to a Fluent Bit filter (abi: fluentbit): it has no configure"
+    name = options.get("function_name")
+    if not isinstance(name, str) or not name:
+        return "abi: fluentbit needs `function_name`, the filter function the module exports"
+    event_format = options.get("event_format", "json")
+    if event_format not in ("json", "msgpack"):
+        return f"`event_format` must be json or msgpack, found {event_format!r}"
+    found = {"function_name": name, "event_format": event_format}
+    for key in ("tag_field", "time_field"):
+        value = options.get(key)
+        if value is not None and (not isinstance(value, str) or not value):
+            return f"`{key}` must be a field name (a string), found {json_type_phrase(value)}"
+        found[key] = value
+    return found
 
 
 class _Nesting:

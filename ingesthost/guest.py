@@ -111,9 +111,15 @@ class GuestModule:
         origin: str = "compiled",
         artifact_header: Any = None,
         allow_wasi: bool = False,
+        guest_abi: str = "elastic",
     ) -> "GuestModule":
         """Check a compiled module against the ABI (raises ModuleLoadError);
-        WASI imports pass only with ``allow_wasi``."""
+        WASI imports pass only with ``allow_wasi``. ``guest_abi="fluentbit"``
+        checks a Fluent Bit filter instead (:mod:`ingesthost.fluentbit`)."""
+        if guest_abi == "fluentbit":
+            from . import fluentbit
+
+            return cls(name, module, fluentbit.check_module(module, name), engine, origin=origin, artifact_header=artifact_header)  # type: ignore[arg-type]
         shape = abi.check_module(module, name, allow_wasi=allow_wasi)
         return cls(name, module, shape, engine, origin=origin, artifact_header=artifact_header)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import wasmer
 
-from . import abi, artifact
+from . import abi, artifact, fluentbit
 from .engine import DEFAULT_COMPILER, Engine
 from .errors import ModuleLoadError
 from .guest import compile_module, read_module_bytes, wasmer_call
@@ -55,8 +55,12 @@ def inspect_module(path: str | Path, compiler: str = DEFAULT_COMPILER) -> dict[s
     try:
         shape = abi.check_module(module, str(path))
     except ModuleLoadError as exc:
-        report["runnable"] = False
+        report["runnable"] = False  # as an elastic guest, which is how --module alone runs it
         report["problem"] = exc.problem
+        filter_report = fluentbit.inspect_report(module, str(path))
+        if filter_report is not None:  # a Fluent Bit filter: say whether and how abi: fluentbit runs it
+            filter_report["runnable"] = "problem" not in filter_report
+            report["fluentbit"] = filter_report
         return report
     report["abi_version"] = f"{shape.abi_major}.{shape.abi_minor}"
     report["abi_declared"] = shape.declared_version
@@ -89,6 +93,17 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append(f"{title}:" + ("" if entries else "   (none)"))
         for name, kind in entries.items():
             lines.append(f"  {name}: {kind}")
+    filter_report = report.get("fluentbit")
+    if filter_report:
+        lines.append(f"fluentbit: filter function(s) {', '.join(filter_report['filter_functions'])}")
+        if "allocator" in filter_report:
+            lines.append(f"buffers:   {filter_report['allocator']}")
+        if filter_report["runnable"]:
+            lines.append(f"runnable:  yes, as {filter_report['run']}")
+        else:
+            lines.append(f"runnable:  no, even as a Fluent Bit filter: {filter_report['problem']}")
+        lines.append(f"elastic:   no: {report['problem']}")
+        return "\n".join(lines)
     if report["runnable"]:
         lines.append("runnable:  yes")
     else:

@@ -179,26 +179,30 @@ class ModuleLoader:
         compiler: str | None = None,
         max_memory: int = DEFAULT_MAX_MEMORY,
         allow_wasi: bool = False,
+        guest_abi: str = "elastic",
     ) -> GuestModule:
         """The module at ``path``, compiled (or loaded) once per set of options.
 
         ``allow_wasi`` lets WASI imports pass the ABI check (the processor was
         granted ``wasi``); otherwise a module importing WASI is refused.
+        ``guest_abi``: ``elastic``, or ``fluentbit`` for a Fluent Bit filter.
         """
         path = Path(path)
         # absolute, not resolved: the builder passes resolved paths, and a snapshot's are not on disk
-        key = (Path(os.path.abspath(path)), compiler or self.engines.default_compiler, max_memory, allow_wasi)
+        key = (Path(os.path.abspath(path)), compiler or self.engines.default_compiler, max_memory, allow_wasi, guest_abi)
         module = self._loaded.get(key)
         if module is None:
-            module = self._loaded[key] = self._load(path, compiler, max_memory, allow_wasi)
+            module = self._loaded[key] = self._load(path, compiler, max_memory, allow_wasi, guest_abi)
             module.max_memory = max_memory
         return module
 
-    def _load(self, path: Path, compiler: str | None, max_memory: int, allow_wasi: bool) -> GuestModule:
+    def _load(
+        self, path: Path, compiler: str | None, max_memory: int, allow_wasi: bool, guest_abi: str = "elastic"
+    ) -> GuestModule:
         name = str(path)
         data = self._read_bytes(path)
         if artifact.is_artifact(data):
-            guest = load_artifact(data, name, self.engines, allow_wasi=allow_wasi)
+            guest = load_artifact(data, name, self.engines, allow_wasi=allow_wasi, guest_abi=guest_abi)
             check_artifact_memory(guest, max_memory)
             return guest
         data = cap_module_memory(data, max_memory, name)
@@ -206,7 +210,8 @@ class ModuleLoader:
         assert engine.compiler is not None
         if self.cache is None:
             return GuestModule.from_compiled(
-                name, compile_module(data, engine, name), engine, origin="compiled", allow_wasi=allow_wasi
+                name, compile_module(data, engine, name), engine, origin="compiled", allow_wasi=allow_wasi,
+                guest_abi=guest_abi,
             )
         digest = hashlib.sha256(data).hexdigest()
         key = CompileCache.key(data, engine.compiler, engine.kind, source_sha256=digest)
@@ -214,14 +219,20 @@ class ModuleLoader:
         # store: the module then instantiates there like a freshly compiled one.
         cached = self.cache.load(key, engine.kind, engine.store, source_sha256=digest)
         if cached is not None:
-            return GuestModule.from_compiled(name, cached, engine, origin="cache", allow_wasi=allow_wasi)
+            return GuestModule.from_compiled(
+                name, cached, engine, origin="cache", allow_wasi=allow_wasi, guest_abi=guest_abi
+            )
         module = compile_module(data, engine, name)
-        guest = GuestModule.from_compiled(name, module, engine, origin="compiled", allow_wasi=allow_wasi)
+        guest = GuestModule.from_compiled(
+            name, module, engine, origin="compiled", allow_wasi=allow_wasi, guest_abi=guest_abi
+        )
         self.cache.store(key, engine.kind, artifact.make_artifact(module, data, compiler=engine.compiler, engine=engine.kind))
         return guest
 
 
-def load_artifact(data: bytes, name: str, engines: EngineSet, *, allow_wasi: bool = False) -> GuestModule:
+def load_artifact(
+    data: bytes, name: str, engines: EngineSet, *, allow_wasi: bool = False, guest_abi: str = "elastic"
+) -> GuestModule:
     """A GuestModule from an ``ingesthost compile`` artifact, after every check."""
     try:
         header, payload = artifact.parse_artifact(data, name)
@@ -234,7 +245,7 @@ def load_artifact(data: bytes, name: str, engines: EngineSet, *, allow_wasi: boo
     except Exception as exc:
         raise ModuleLoadError(name, f"wasmer could not load the artifact: {exc}") from None
     return GuestModule.from_compiled(
-        name, module, engine, origin="artifact", artifact_header=header, allow_wasi=allow_wasi
+        name, module, engine, origin="artifact", artifact_header=header, allow_wasi=allow_wasi, guest_abi=guest_abi
     )
 
 

@@ -318,3 +318,27 @@ def test_rest_api_7_clients_may_send_type_and_a_bad_document_line_fails_only_its
     assert first["status"] == 400 and first["error"]["type"] == "parse_exception"
     assert second["status"] == 201
     assert set(indexed(target(noida), "typed")) == {"1", "3"}
+
+
+def test_request_bytes_held_at_once_are_bounded(tmp_path: Path, noida: NoidaServer) -> None:
+    """A body that would take the bytes held by all requests past
+    --max-in-flight-bytes is refused with 429 while it streams (here: the
+    second of two requests sent at once, the first held open)."""
+    import socket
+
+    server = serve(tmp_path, "--forward", f"es://127.0.0.1:{noida.port}", "--max-in-flight-bytes", "3000")
+    try:
+        host, port = server.url.split("//")[1].split(":")
+        slow = socket.create_connection((host, int(port)))
+        first_part = b'{"index":{"_index":"held"}}\n{"pad":"' + b"x" * 2500
+        slow.sendall(b"POST /_bulk HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
+                     + f"Content-Length: {len(first_part) + 3}\r\n\r\n".encode() + first_part)
+        time.sleep(0.5)  # the server holds the first 2.5 KB
+        status, answer = _post_status(server.url + "/_bulk", b'{"index":{"_index":"held"}}\n{"pad":"' + b"y" * 1000 + b'"}\n')
+        assert status == 429 and answer["error"]["type"] == "es_rejected_execution_exception"
+        slow.close()  # gone mid-body: its bytes are given back
+        time.sleep(0.5)
+        status, answer = _post_status(server.url + "/_bulk", b'{"index":{"_index":"held"}}\n{"pad":"' + b"y" * 1000 + b'"}\n')
+        assert status == 200, answer
+    finally:
+        server.stop()

@@ -60,6 +60,31 @@ def error_response(status: int, error_type: str, reason: str, **fields: Any) -> 
     return json_response(bulk.error_body(status, error_type, reason, **fields), status)
 
 
+class OverBudget(Exception):
+    pass
+
+
+class BytesBudget:
+    """One request's share of the bytes all requests may hold at once
+    (``total`` is a one-element list shared by the requests: the event loop
+    runs them one step at a time, so no lock is needed)."""
+
+    def __init__(self, total: list[int], limit: int) -> None:
+        self.total = total
+        self.limit = limit
+        self.held = 0
+
+    def add(self, count: int) -> None:
+        if self.total[0] and self.total[0] + count > self.limit:
+            raise OverBudget()
+        self.total[0] += count
+        self.held += count
+
+    def release(self) -> None:
+        self.total[0] -= self.held
+        self.held = 0
+
+
 class InFlight:
     """Documents being processed now, bounded: a request that does not fit is refused at once."""
 
@@ -81,19 +106,33 @@ class InFlight:
 def create_app(settings: ServeSettings, service: BulkService) -> Starlette:
     """The ASGI application; ``service`` is closed when the application shuts down."""
     in_flight = InFlight(settings.max_in_flight_documents)
+    buffered = [0]  # bytes of request bodies held now, all requests together
     cluster_uuid = uuid.uuid5(uuid.NAMESPACE_URL, f"ingesthost:{settings.pipelines_dir}").hex[:22]
 
     async def bulk_endpoint(request: Request) -> Response:
         started = time.perf_counter()
-        try:
-            body = await _read_body(request, settings.max_body_bytes)
-        except BodyTooLarge:
-            return error_response(
-                413, "content_too_long_exception",
-                f"request body is larger than the limit of [{settings.max_body_bytes}] bytes",
-            )
-        except (zlib.error, EOFError, OSError) as exc:
-            return error_response(400, "parse_exception", f"request body could not be decompressed: {exc}")
+        budget = BytesBudget(buffered, settings.max_in_flight_bytes)
+        try:  # whatever happens (a client gone mid-body included), the bytes are given back
+            try:
+                body = await _read_body(request, settings.max_body_bytes, budget)
+            except BodyTooLarge:
+                return error_response(
+                    413, "content_too_long_exception",
+                    f"request body is larger than the limit of [{settings.max_body_bytes}] bytes",
+                )
+            except OverBudget:
+                return error_response(
+                    429, "es_rejected_execution_exception",
+                    f"rejected execution of bulk request: {buffered[0]} bytes of requests in memory, "
+                    f"the limit is {settings.max_in_flight_bytes}",
+                )
+            except (zlib.error, EOFError, OSError) as exc:
+                return error_response(400, "parse_exception", f"request body could not be decompressed: {exc}")
+            return await _bulk(request, body, started)
+        finally:
+            budget.release()
+
+    async def _bulk(request: Request, body: bytes, started: float) -> Response:
         try:
             actions = bulk.parse_bulk(body, request.path_params.get("index"), compatible_with=_compatible_with(request))
         except bulk.BulkRequestError as exc:
@@ -250,14 +289,18 @@ def _version_for(request: Request, default: str) -> str:
     return ".".join(map(str, max(client, configured)))
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def _read_body(request: Request, limit: int, budget: BytesBudget | None = None) -> bytes:
     """The body, refused past ``limit`` bytes as soon as that is known (its
-    declared length, or while it streams), then decompressed with the same cap."""
+    declared length, or while it streams), then decompressed with the same
+    cap. Every byte held is taken from ``budget`` first: when all requests
+    together hold too much, this one is refused (429) before it grows."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge()
     chunks = bytearray()
     async for chunk in request.stream():
+        if budget is not None:
+            budget.add(len(chunk))
         chunks += chunk
         if len(chunks) > limit:
             raise BodyTooLarge()
@@ -268,6 +311,8 @@ async def _read_body(request: Request, limit: int) -> bytes:
             raise BodyTooLarge()
         if not inflater.eof:
             raise EOFError("the gzip stream is truncated")
+        if budget is not None:
+            budget.add(len(data))
         return data
     return bytes(chunks)
 

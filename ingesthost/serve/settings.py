@@ -89,6 +89,9 @@ class ServeSettings:
     max_body_bytes: int = 100 * 1024 * 1024
     #: Documents being processed at once; beyond that a request gets 429.
     max_in_flight_documents: int = 50_000
+    #: Bytes of request bodies held at once (read or decompressed), all
+    #: requests together; beyond that a request gets 429 while it is read.
+    max_in_flight_bytes: int = 512 * 1024 * 1024
     #: The version ``GET /`` reports when the client's User-Agent names none.
     version: str = "8.17.0"
     credentials: Credentials = Credentials()
@@ -98,5 +101,5 @@ class ServeSettings:
     def __post_init__(self) -> None:
         if (self.forward is None) == (self.forward_ndjson is None):
             raise IngestHostError("serve needs one of --forward es://HOST:PORT and --forward-ndjson DIR")
-        if self.max_body_bytes < 1 or self.max_in_flight_documents < 1 or self.workers < 1:
-            raise IngestHostError("--max-body-bytes, --max-in-flight and --workers must be positive")
+        if min(self.max_body_bytes, self.max_in_flight_documents, self.max_in_flight_bytes, self.workers) < 1:
+            raise IngestHostError("--max-body-bytes, --max-in-flight, --max-in-flight-bytes and --workers must be positive")
