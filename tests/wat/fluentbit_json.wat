@@ -1,0 +1,33 @@
+;; A Fluent Bit JSON filter with its own malloc (a bump allocator) and free,
+;; counting live blocks in the exported global `live`; a reactor: it exports
+;; _initialize (which must run before any filter), a __wasm_call_ctors that
+;; must not run when _initialize exists, and a _start that must never run.
+(module
+  (memory (export "memory") 2)
+  (global $next (mut i32) (i32.const 4096))
+  (global $live (export "live") (mut i32) (i32.const 0))
+  (global $ready (mut i32) (i32.const 0))
+  (data (i32.const 64) "{\"i\":1,\"f\":1.0,\"neg\":-5,\"max\":18446744073709551615,\"e\":1.5e300,\"s\":\"\c3\a9\"}\00")
+  (data (i32.const 256) "\00")
+  (data (i32.const 272) "not json\00")
+  (func (export "_initialize") (global.set $ready (i32.const 1)))
+  (func (export "__wasm_call_ctors") unreachable)
+  (func (export "_start") unreachable)
+  (func (export "malloc") (param $n i32) (result i32)
+    (local $p i32)
+    (local.set $p (global.get $next))
+    (global.set $next (i32.and (i32.add (i32.add (local.get $p) (local.get $n)) (i32.const 15)) (i32.const -16)))
+    (if (i32.gt_u (global.get $next) (i32.shl (memory.size) (i32.const 16)))
+      (then (drop (memory.grow (i32.add (i32.shr_u (local.get $n) (i32.const 16)) (i32.const 1))))))
+    (global.set $live (i32.add (global.get $live) (i32.const 1)))
+    (local.get $p))
+  (func (export "free") (param i32)
+    (global.set $live (i32.sub (global.get $live) (i32.const 1))))
+  (func $check_ready (if (i32.eqz (global.get $ready)) (then unreachable)))
+  (func (export "filter_echo") (param i32 i32 i32 i32 i32 i32) (result i32)
+    (call $check_ready) (local.get 4))
+  (func (export "filter_types") (param i32 i32 i32 i32 i32 i32) (result i32) (i32.const 64))
+  (func (export "filter_empty") (param i32 i32 i32 i32 i32 i32) (result i32) (i32.const 256))
+  (func (export "filter_null") (param i32 i32 i32 i32 i32 i32) (result i32) (i32.const 0))
+  (func (export "filter_not_json") (param i32 i32 i32 i32 i32 i32) (result i32) (i32.const 272))
+  (func (export "not_a_filter") (param i32) (result i32) (local.get 0)))
