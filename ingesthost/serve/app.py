@@ -32,7 +32,7 @@ from typing import Any, AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -128,6 +128,9 @@ def create_app(settings: ServeSettings, service: BulkService) -> Starlette:
                 )
             except (zlib.error, EOFError, OSError) as exc:
                 return error_response(400, "parse_exception", f"request body could not be decompressed: {exc}")
+            except ClientDisconnect:  # gone before its body arrived: nothing to answer, nothing done
+                access_log.info(bulk.dumps({"path": request.url.path, "disconnected": True}).decode())
+                return Response(status_code=499)
             return await _bulk(request, body, started)
         finally:
             budget.release()
@@ -228,6 +231,18 @@ def create_app(settings: ServeSettings, service: BulkService) -> Starlette:
     async def alive(request: Request) -> Response:
         return json_response({"status": "ok", "pipelines": service.pipelines.ids, "target": service.target.describe()})
 
+    async def wrong_method(request: Request) -> Response:
+        return json_response({
+            "error": f"Incorrect HTTP method for uri [{request.url.path}] and method [{request.method}], allowed: [POST, PUT]",
+            "status": 405,
+        }, 405)
+
+    async def refresh(request: Request) -> Response:
+        # Clients refresh after their bulk requests (the bulk helpers' refreshOnCompletion):
+        # passed on to the target, which makes the forwarded documents searchable.
+        answer = await run_in_threadpool(service.target.refresh, request.path_params.get("index"))
+        return json_response(answer)
+
     async def no_handler(request: Request) -> Response:
         return json_response(
             {"error": f"no handler found for uri [{request.url.path}] and method [{request.method}]"}, 400
@@ -237,6 +252,10 @@ def create_app(settings: ServeSettings, service: BulkService) -> Starlette:
         Route("/", root, methods=["GET", "HEAD"]),
         Route("/_bulk", bulk_endpoint, methods=["POST", "PUT"]),
         Route("/{index}/_bulk", bulk_endpoint, methods=["POST", "PUT"]),
+        Route("/_bulk", wrong_method, methods=["GET", "HEAD", "DELETE", "PATCH"]),
+        Route("/{index}/_bulk", wrong_method, methods=["GET", "HEAD", "DELETE", "PATCH"]),
+        Route("/_refresh", refresh, methods=["GET", "POST"]),
+        Route("/{index}/_refresh", refresh, methods=["GET", "POST"]),
         Route("/_license", license_, methods=["GET"]),
         Route("/_xpack/license", license_, methods=["GET"]),
         Route("/_cluster/health", health, methods=["GET"]),
