@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 from ingesthost.engine import Engine
+
+
+# A test run started in the background by a non-interactive shell (``cmd &``,
+# as some CI runners do) inherits SIGINT ignored, and so would every command
+# the tests start: the tests that send Ctrl-C to a run would see it ignored.
+# Give the test process a handler, so that its children start with SIGINT as
+# a terminal gives it (exec resets a handled signal to its default).
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
