@@ -24,8 +24,32 @@ MISSING: Any = object()
 
 INGEST_KEY = "_ingest"
 
+#: Elasticsearch metadata a document may carry as top-level fields, as its
+#: ingest shows them (``ctx._index``): set from an index source or a
+#: ``_bulk`` action, taken back out as the action's metadata when written.
+METADATA_FIELDS = ("_index", "_id", "_routing")
+
 #: Deepest accepted nesting: orjson cannot write documents nested deeper than 254 levels.
 MAX_DEPTH = 254
+
+
+def with_metadata(source: dict[str, Any], index: str | None, doc_id: str | None, routing: str | None) -> dict[str, Any]:
+    """A document as a pipeline sees it: the metadata fields first (``_routing``
+    only when set), then the source. A metadata name inside the source is
+    left out: Elasticsearch refuses those in a source."""
+    document: dict[str, Any] = {"_index": index, "_id": doc_id}
+    if routing is not None:
+        document["_routing"] = routing
+    for key, value in source.items():
+        if key not in document:
+            document[key] = value
+    return document
+
+
+def pop_metadata(document: dict[str, Any]) -> dict[str, Any]:
+    """Take the metadata fields out of a processed document (what a sink
+    writes as the bulk action's metadata)."""
+    return {key: document.pop(key) for key in METADATA_FIELDS if key in document}
 
 
 def nesting_depth(value: Any) -> int:

@@ -31,6 +31,7 @@ and where their results go:
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 import datetime
 import hashlib
@@ -44,15 +45,14 @@ import orjson
 
 from .elasticsearch import BulkItem, BulkSink, DeadLetter, ItemResult, Outcome
 from .elasticsearch.connection import EsError
+from .elasticsearch.retry import not_now
+from .document import pop_metadata, with_metadata
 from .errors import IngestHostError
 from .job import BlockRunner, Interrupted, JobOutcome
 from .ndjson import dumps_line, read_blocks
 from .outputs import OutputFile, OutputWriteError, RunOutputs
 from .runner import RunSummary
 
-#: Metadata that travels as top-level fields of a document (Elasticsearch
-#: ingest's names) and becomes the bulk action's when written to an index.
-METADATA_FIELDS = ("_index", "_id", "_routing")
 #: Bumped when the checkpoint's layout changes; an older one is refused.
 CHECKPOINT_VERSION = 1
 
@@ -97,16 +97,10 @@ def _skip_lines(stream: IO[bytes], count: int, source: str) -> None:
 
 
 def hit_document(hit: Any, index: str | None = None) -> dict[str, Any]:
-    """A hit as the pipeline sees it: the metadata fields first, then the
-    source. ``index`` replaces the index it was read from, as a reindex into
-    another index shows the destination in ``ctx._index``."""
-    document: dict[str, Any] = {"_index": index or hit.index, "_id": hit.id}
-    if hit.routing is not None:
-        document["_routing"] = hit.routing
-    for key, value in hit.source.items():
-        if key not in document:  # Elasticsearch refuses metadata names in a source
-            document[key] = value
-    return document
+    """A hit as the pipeline sees it (:func:`~ingesthost.document.with_metadata`).
+    ``index`` replaces the index it was read from, as a reindex into another
+    index shows the destination in ``ctx._index``."""
+    return with_metadata(hit.source, index or hit.index, hit.id, hit.routing)
 
 
 def index_entries(
@@ -198,7 +192,7 @@ class BulkDelivery:
                 continue
             items.append(item)
         results = self.sink.write(items) if items else []
-        unavailable = [result for result in results if not result.ok and _unavailable(result.status)]
+        unavailable = [result for result in results if not result.ok and not_now(result.status)]
         if unavailable and (len(unavailable) == len(results) or any(r.status is None for r in unavailable)):
             # No answer at all, or "not now" for the whole block after the retries: the cluster is
             # down or overloaded, not refusing these documents. Stop (a resume writes them) rather
@@ -231,7 +225,7 @@ class BulkDelivery:
         return counts
 
     def _item(self, document: dict[str, Any]) -> tuple[BulkItem | None, str | None]:
-        meta = {key: document.pop(key) for key in METADATA_FIELDS if key in document}
+        meta = pop_metadata(document)
         index = meta.get("_index", self.default_index)
         for key, value in meta.items():
             if value is not None and not isinstance(value, str):
@@ -298,7 +292,7 @@ class CheckpointFile:
                     os.fsync(handle.fileno())
                 os.replace(temporary, self.path)
             except BaseException:
-                with _ignored():
+                with contextlib.suppress(OSError):
                     os.unlink(temporary)
                 raise
         except OSError as exc:
@@ -336,24 +330,11 @@ def digest_files(paths: Iterable[str]) -> str:
     return digest.hexdigest()
 
 
-def _unavailable(status: int | None) -> bool:
-    """No response, 429 (too many requests) or a 5xx: "not now", not "not this document"."""
-    return status is None or status == 429 or status >= 500
-
-
 def _close(iterator: Any) -> None:
     close = getattr(iterator, "close", None)
     if close is not None:
-        with _ignored():
+        with contextlib.suppress(Exception):
             close()
-
-
-class _ignored:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> bool:
-        return True
 
 
 # --------------------------------------------------------------------------

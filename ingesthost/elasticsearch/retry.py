@@ -30,6 +30,14 @@ T = TypeVar("T")
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 
 
+def not_now(status: int | None) -> bool:
+    """Whether an item's final status means "the cluster cannot take it now"
+    (no answer, 429, a 5xx) rather than "it refuses this document": a run or
+    a server that sees only these stops or answers 503, and the documents are
+    sent again later instead of being recorded as failed."""
+    return status is None or status == 429 or status >= 500
+
+
 @dataclass(frozen=True)
 class Backoff:
     """Capped exponential backoff with optional full jitter.

@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 
 from ..elasticsearch.connection import index_name_problem
+from ..elasticsearch.retry import not_now
 from ..errors import IngestHostError
 
 #: A document to write: (op, index, id, routing, source without metadata).
@@ -67,7 +68,7 @@ class EsTarget:
                 for i in chosen
             ]
             results = sink.write(items)
-            if results and not any(r.ok for r in results) and all(_not_now(r.status) for r in results):
+            if results and not any(r.ok for r in results) and all(not_now(r.status) for r in results):
                 error = dict(results[0].error or {})
                 raise TargetUnavailable(self.settings.redact(f"the forward target does not take documents: {error.get('reason') or error.get('type')}"))
             for i, result in zip(chosen, results):
@@ -91,11 +92,6 @@ class EsTarget:
 
     def close(self) -> None:
         self.client.close()
-
-
-def _not_now(status: int | None) -> bool:
-    """No answer, 429 or a 5xx: the target is not taking documents now."""
-    return status is None or status == 429 or status >= 500
 
 
 class NdjsonTarget:

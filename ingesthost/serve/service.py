@@ -32,6 +32,7 @@ from typing import Any
 
 import orjson
 
+from ..document import pop_metadata, with_metadata
 from ..errors import ProcessorError
 from . import bulk
 from .forward import Pending
@@ -39,8 +40,6 @@ from .pipelines import PipelineSet
 
 logger = logging.getLogger(__name__)
 
-#: Metadata fields a pipeline sees as top-level fields (``ctx._index``).
-METADATA_FIELDS = ("_index", "_id", "_routing")
 #: ``pipeline`` value meaning "no pipeline".
 NO_PIPELINE = "_none"
 
@@ -99,7 +98,7 @@ class BulkService:
         failure_records: list[bytes] = []
         ingest_started = time.perf_counter()
         for pipeline_id, positions in groups.items():
-            documents = [_with_metadata(actions[p]) for p in positions]
+            documents = [with_metadata(actions[p].source or {}, actions[p].index, actions[p].id, actions[p].routing) for p in positions]
             if pipeline_id is None:
                 outcomes: list[Any] = [("ok", doc) for doc in documents]
             else:
@@ -145,20 +144,8 @@ class BulkService:
         self.target.close()
 
 
-def _with_metadata(action: bulk.Action) -> dict[str, Any]:
-    """The document as a pipeline sees it: metadata fields first (as
-    Elasticsearch's ingest shows ``ctx._index``), then the source."""
-    document: dict[str, Any] = {"_index": action.index, "_id": action.id}
-    if action.routing is not None:
-        document["_routing"] = action.routing
-    for key, value in (action.source or {}).items():
-        if key not in document:
-            document[key] = value
-    return document
-
-
 def _pending(action: bulk.Action, document: dict[str, Any]) -> Pending:
-    meta = {key: document.pop(key) for key in METADATA_FIELDS if key in document}
+    meta = pop_metadata(document)
     index = meta.get("_index") or action.index or ""
     doc_id = meta.get("_id")
     routing = meta.get("_routing")
