@@ -342,3 +342,32 @@ def test_request_bytes_held_at_once_are_bounded(tmp_path: Path, noida: NoidaServ
         assert status == 200, answer
     finally:
         server.stop()
+
+
+def test_tls_with_a_certificate_and_key(tmp_path: Path, noida: NoidaServer) -> None:
+    """--tls-cert/--tls-key serve https; a client that trusts the certificate
+    talks to it, one that checks it against nothing refuses it."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    made = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        capture_output=True,
+    )
+    assert made.returncode == 0, made.stderr
+    server = serve(tmp_path, "--forward", f"es://127.0.0.1:{noida.port}", "--tls-cert", str(cert), "--tls-key", str(key))
+    try:
+        assert server.url.startswith("https://")
+        client = elasticsearch.Elasticsearch(server.url, ca_certs=str(cert), request_timeout=30)
+        assert client.info()["tagline"] == "You Know, for Search"
+        ok, errors = helpers.bulk(client, actions("tls", 20), raise_on_error=False)
+        assert ok + len(errors) == 20
+        client.close()
+        untrusting = elasticsearch.Elasticsearch(server.url, request_timeout=10, max_retries=0)
+        with pytest.raises(elasticsearch.ConnectionError):
+            untrusting.info()
+        untrusting.close()
+        started = time.monotonic()
+        assert server.stop() == -signal.SIGTERM
+        assert time.monotonic() - started < 10  # no connection left half-open to wait for
+    finally:
+        server.stop()
