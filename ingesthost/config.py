@@ -30,6 +30,7 @@ from .processors import Processor, WasmProcessor
 from .processors.builtins import BUILTIN_PROCESSORS, MAX_NESTED_PIPELINES, PipelineProcessor, check_options
 from .processors.builtins import COMMON_OPTIONS as COMMON_PROCESSOR_KEYS  # noqa: F401  (options every processor takes)
 from .processors.compound import OnFailureProcessor
+from .processors.field_processors import COMMON_PROCESSORS, foreach_factory
 from .processors.conditional import ConditionalProcessor
 from .processors.fluentbit import OPTIONS as FLUENTBIT_OPTIONS, FluentBitProcessor
 from .condition import Condition, ConditionSyntaxError
@@ -332,8 +333,9 @@ class PipelineBuilder:
             "wasm": self._build_wasm,
             "pipeline": self._build_pipeline,
         }
-        for kind, create in BUILTIN_PROCESSORS.items():
+        for kind, create in {**BUILTIN_PROCESSORS, **COMMON_PROCESSORS}.items():
             self._factories[kind] = self._builtin_factory(create)
+        self._factories["foreach"] = foreach_factory(self)
 
     def error(self, problem: str, where: str | None = None, tag: str | None = None) -> PipelineConfigError:
         return PipelineConfigError(problem, source=self.source, where=where, tag=tag)

@@ -122,6 +122,68 @@ PROCESSOR_OPTIONS: dict[str, dict[str, tuple[bool, st.SearchStrategy]]] = {
         "name": (True, st.sampled_from(["sub", "sub_json", "sub.yml"])),
         "ignore_missing_pipeline": (False, st.booleans()),
     },
+    # Elasticsearch's common processors (ingesthost/processors/field_processors.py)
+    **{
+        kind: {"field": (True, field_paths), "target_field": (False, field_paths), "ignore_missing": (False, st.booleans())}
+        for kind in ("lowercase", "uppercase", "trim", "html_strip", "urldecode", "bytes")
+    },
+    "gsub": {
+        "field": (True, field_paths),
+        "pattern": (True, st.sampled_from(["(?<n>-)", "(?<n>\\d+)", "(?<n>a)x*"])),  # a group for every replacement
+        "replacement": (True, st.sampled_from([".", "$1", "${n}", "\\$"])),
+    },
+    "split": {
+        "field": (True, field_paths),
+        "separator": (True, st.sampled_from([",", "\\s+", "|", ""])),
+        "preserve_trailing": (False, st.booleans()),
+        "ignore_missing": (False, st.booleans()),
+    },
+    "join": {"field": (True, field_paths), "separator": (True, plain_text), "target_field": (False, field_paths)},
+    "sort": {"field": (True, field_paths), "order": (False, st.sampled_from(["asc", "desc"]))},
+    "convert": {
+        "field": (True, field_paths),
+        "type": (True, st.sampled_from(["integer", "long", "float", "double", "boolean", "string", "ip", "auto"])),
+        "ignore_missing": (False, st.booleans()),
+    },
+    "append": {
+        "field": (True, field_paths),
+        "value": (True, st.one_of(json_values, templates)),
+        "allow_duplicates": (False, st.booleans()),
+    },
+    "json": {
+        "field": (True, field_paths),
+        "add_to_root": (False, st.just(False)),
+        "allow_duplicate_keys": (False, st.booleans()),
+        "strict_json_parsing": (False, st.booleans()),
+    },
+    "dot_expander": {"field": (True, st.sampled_from(["*", "a.b", "x.y.z"])), "override": (False, st.booleans())},
+    "fingerprint": {
+        "fields": (True, st.lists(field_paths, min_size=1, max_size=3)),
+        "method": (False, st.sampled_from(["MD5", "SHA-1", "SHA-256", "SHA-512", "MurmurHash3"])),
+        "salt": (False, plain_text),
+        "ignore_missing": (False, st.booleans()),
+    },
+    "kv": {
+        "field": (True, field_paths),
+        "field_split": (True, st.sampled_from([" ", "&", ",\\s*"])),
+        "value_split": (True, st.sampled_from(["=", ":"])),
+        "target_field": (False, field_paths),
+        "prefix": (False, plain_text),
+        "trim_value": (False, st.sampled_from(["<>", " "])),
+        "strip_brackets": (False, st.booleans()),
+        "ignore_missing": (False, st.booleans()),
+    },
+    "dissect": {
+        "field": (True, field_paths),
+        "pattern": (True, st.sampled_from(["%{a} %{b}", "%{a->} %{+a}", "%{*k}=%{&k}", "[%{?x}] %{msg}"])),
+        "append_separator": (False, plain_text),
+        "ignore_missing": (False, st.booleans()),
+    },
+    "foreach": {
+        "field": (True, field_paths),
+        "processor": (True, st.sampled_from([{"uppercase": {"field": "_ingest._value"}}, {"set": {"field": "_ingest._value", "value": 1}}])),
+        "ignore_missing": (False, st.booleans()),
+    },
 }
 #: Options every processor accepts (``on_failure`` is generated separately: it nests).
 COMMON_OPTIONS: dict[str, st.SearchStrategy] = {
