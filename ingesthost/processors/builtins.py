@@ -406,6 +406,26 @@ class _ValueSource:
         return self._resolve(document)
 
 
+def read_value_options(options: dict[str, Any]) -> tuple[str, str | None, str]:
+    """``field``, ``copy_from`` and ``media_type`` of a processor that writes
+    ``value`` or a copy of another field (``set``, ``append``), with
+    Elasticsearch's rules: exactly one of ``value`` and ``copy_from``."""
+    field = read_string(options, "field")
+    copy_from = read_string(options, "copy_from", required=False)
+    has_value = options.get("value") is not None
+    if copy_from is not None and has_value:
+        raise PipelineConfigError("[copy_from] cannot set both `copy_from` and `value` in the same processor")
+    if copy_from is None and not has_value:
+        raise PipelineConfigError("[value] required property is missing")
+    if has_value:
+        check_json(options["value"], "value")
+    media_type = read_string(options, "media_type", required=False) or "application/json"
+    if media_type not in _ESCAPERS:
+        raise PipelineConfigError(f"[media_type] must be one of {', '.join(_ESCAPERS)}, found [{media_type}]")
+    assert field is not None
+    return field, copy_from, media_type
+
+
 class SetProcessor(_Builtin):
     """``set``: put ``value`` (or a copy of ``copy_from``) at ``field``.
 
@@ -439,19 +459,7 @@ class SetProcessor(_Builtin):
     @classmethod
     def create(cls, options: dict[str, Any], tag: str | None, description: str | None) -> "SetProcessor":
         check_options(cls.type, options, {"field", "value", "copy_from", "override", "ignore_empty_value", "media_type"})
-        field = read_string(options, "field")
-        copy_from = read_string(options, "copy_from", required=False)
-        has_value = options.get("value") is not None
-        if copy_from is not None and has_value:
-            raise PipelineConfigError("[copy_from] cannot set both `copy_from` and `value` in the same processor")
-        if copy_from is None and not has_value:
-            raise PipelineConfigError("[value] required property is missing")
-        if has_value:
-            check_json(options["value"], "value")
-        media_type = read_string(options, "media_type", required=False) or "application/json"
-        if media_type not in _ESCAPERS:
-            raise PipelineConfigError(f"[media_type] must be one of {', '.join(_ESCAPERS)}, found [{media_type}]")
-        assert field is not None
+        field, copy_from, media_type = read_value_options(options)
         return cls(
             field,
             options.get("value"),

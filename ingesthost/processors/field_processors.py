@@ -30,18 +30,17 @@ from ..document import IngestDocument, json_type, parse_path
 from ..errors import FieldPathError, PipelineConfigError
 from .base import Processor
 from .builtins import (
-    _ESCAPERS,
     _Builtin,
     _FieldError,
     _FieldName,
     _ValueSource,
-    check_json,
     check_options,
     deep_copy,
     get_field,
     has_field,
     read_bool,
     read_string,
+    read_value_options,
     set_field,
 )
 from .dissect import DissectError, DissectPattern
@@ -663,19 +662,7 @@ class AppendProcessor(_Builtin):
     @classmethod
     def create(cls, options: dict[str, Any], tag: str | None, description: str | None) -> "AppendProcessor":
         check_options(cls.type, options, {"field", "value", "copy_from", "allow_duplicates", "media_type"})
-        field = read_string(options, "field")
-        copy_from = read_string(options, "copy_from", required=False)
-        has_value = options.get("value") is not None
-        if copy_from is not None and has_value:
-            raise PipelineConfigError("[copy_from] cannot set both `copy_from` and `value` in the same processor")
-        if copy_from is None and not has_value:
-            raise PipelineConfigError("[value] required property is missing")
-        if has_value:
-            check_json(options["value"], "value")
-        media_type = read_string(options, "media_type", required=False) or "application/json"
-        if media_type not in _ESCAPERS:
-            raise PipelineConfigError(f"[media_type] must be one of {', '.join(_ESCAPERS)}, found [{media_type}]")
-        assert field is not None
+        field, copy_from, media_type = read_value_options(options)
         return cls(
             field,
             options.get("value"),
