@@ -23,24 +23,8 @@ from typing import Any
 
 import pytest
 
-from ingesthost import Pipeline, PipelineConfigError, ProcessorError
-
-
-def run(processors: list[dict[str, Any]], doc: dict[str, Any]) -> dict[str, Any] | None:
-    with Pipeline.from_definition({"processors": processors}, cache=False) as pipeline:
-        return pipeline.process(doc)
-
-
-def failure(processors: list[dict[str, Any]], doc: dict[str, Any]) -> ProcessorError:
-    with pytest.raises(ProcessorError) as info:
-        run(processors, doc)
-    return info.value
-
-
-def load_error(processors: list[dict[str, Any]]) -> str:
-    with pytest.raises(PipelineConfigError) as info:
-        Pipeline.from_definition({"processors": processors}, cache=False)
-    return str(info.value)
+from ingesthost import Pipeline, PipelineConfigError
+from test_builtins import failure, load_error, run
 
 
 # == YAML REST tests =========================================================================
