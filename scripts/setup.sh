@@ -13,6 +13,7 @@ if [[ "${1:-}" == "--dev" ]]; then
   # Debian's rustc 1.63 with the wasm32 std builds the Rust guests (rustup
   # cannot add targets offline); lld links them; wabt gives wasm-objdump.
   packages+=(rustc cargo libstd-rust-dev-wasm32 lld lld-14 wabt)
+  packages+=(clang lld wasi-libc libclang-rt-14-dev-wasm32)   # the C guests (guest_sdk_c/build.sh)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,3 @@
+module ingesthost
+
+go 1.24
