@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     process = commands.add_parser(
         "process",
-        help="run a pipeline over an NDJSON file",
+        help="run a pipeline over NDJSON files or an Elasticsearch index",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
             "Run a pipeline over NDJSON documents (one JSON object per line) and write the\n"
