@@ -45,6 +45,7 @@ from .runner import RunSummary
 from .runner import run_blocks as runner_run_blocks
 from .workers import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_SIZE
 from .wasm_binary import parse_size
+from . import wasi_input
 
 EXIT_OK = 0
 EXIT_FAILURES = 1
@@ -121,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="INPUT",
         help="NDJSON files (gzip-compressed ones too, read as they stream; a quoted glob pattern such as "
         "'logs/*.ndjson.gz' stands for the files it matches, in name order), - for standard input, or "
-        "es://HOST:PORT/INDEX",
+        "es://HOST:PORT/INDEX, or wasi:PROGRAM.wasm (a WASI program whose stdout lines are the documents)",
     )
     source = process.add_mutually_exclusive_group(required=True)
     source.add_argument("--pipeline", "-p", metavar="FILE", help="pipeline file (JSON or YAML)")
@@ -200,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     process.add_argument("--stats-json", metavar="FILE", help="write the statistics as JSON to FILE at the end")
     cli_elasticsearch.add_options(process, _size)
+    wasi_input.add_options(process)
     _add_simulate_command(commands)
     _add_serve_command(commands)
 
@@ -369,6 +371,8 @@ def _unnamed_failures_path(input_name: str) -> Path:
     the input (never one that exists: an earlier run's file is left alone)."""
     if input_name == "-":
         stem = "stdin"
+    elif wasi_input.is_wasi_input(input_name):
+        stem = Path(input_name[len(wasi_input.PREFIX) :]).stem
     else:
         stem = Path(input_name).name
         for suffix in (".gz", ".ndjson", ".jsonl", ".json"):
@@ -549,7 +553,10 @@ def _cmd_process_on_dask(args: argparse.Namespace) -> int:
 
 def cmd_process(args: argparse.Namespace) -> int:
     _check_process_args(args)
-    if not args.dask_scheduler and not any(cli_elasticsearch.is_index_url(name) for name in args.inputs):
+    wasi_input.check_args(args)
+    if not args.dask_scheduler and not any(
+        cli_elasticsearch.is_index_url(name) or wasi_input.is_wasi_input(name) for name in args.inputs
+    ):
         args.inputs = expand_inputs(args.inputs)
     args.input = args.inputs[0]
     if cli_elasticsearch.wanted(args):
@@ -581,7 +588,7 @@ def cmd_process(args: argparse.Namespace) -> int:
     to_stdout = args.output in (None, "-")
     if to_stdout and 1 in args.closed_streams:
         raise IngestHostError("standard output is closed: give --output FILE")
-    inputs = [InputFile(name, args.closed_streams) for name in args.inputs[:_OPEN_AHEAD]]
+    inputs = [wasi_input.open_input(name, args) or InputFile(name, args.closed_streams) for name in args.inputs[:_OPEN_AHEAD]]
     try:
         for name in args.inputs[_OPEN_AHEAD:]:  # many files: opened in turn, checked now
             if not os.access(name, os.R_OK) or os.path.isdir(name):
@@ -592,7 +599,8 @@ def cmd_process(args: argparse.Namespace) -> int:
     finally:
         for opened in inputs:
             opened.close()
-    return _report(args, pipeline, outcome, failures_path, isolated, stopped_in=stopped_in)
+    program = wasi_input.note_failure(inputs, outcome)  # a WASI program's failed run stops the run
+    return _report(args, pipeline, outcome, failures_path, isolated, stopped_in=stopped_in, resume_hint=not program)
 
 
 #: Inputs opened before the pipeline loads (the rest are checked, and opened in turn).

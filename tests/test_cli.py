@@ -198,7 +198,7 @@ def test_param_values_are_json_or_strings(tmp_path: Path) -> None:
     "definition,expected",
     [
         ({"processors": [{"wasm": {"module": "nope.wasm", "tag": "t1"}}]}, "processors[0], tag [t1]: module file not found"),
-        ({"processors": [{"grok": {}}]}, "processors[0]: unknown processor type [grok]"),
+        ({"processors": [{"script": {}}]}, "processors[0]: unknown processor type [script]"),
         ({"processors": [{"wasm": {"module": "x.wasm", "colour": 1}}]}, "unknown option(s) colour for processor [wasm]"),
         ({"processors": {"wasm": {}}}, "`processors` must be a list"),
         ({"procesors": []}, "unknown pipeline option(s) procesors"),

@@ -376,7 +376,7 @@ def test_errors_in_a_nested_file_name_both_files(tmp_path):
 @pytest.mark.parametrize(
     ("processors", "expected"),
     [
-        ([set_("a", 1), {"grok": {}}], "processors[1]: unknown processor type [grok]"),
+        ([set_("a", 1), {"script": {}}], "processors[1]: unknown processor type [script]"),
         ([set_("a", 1, colour="red")], "processors[0]: unknown option(s) colour for processor [set]"),
         ([set_("a", 1, tag="t", ignore_failure="yes")], "processors[0], tag [t]: [ignore_failure] must be true or false"),
         ([set_("a", 1, on_failure={"set": {}})], "processors[0]: [on_failure] must be a list of processors"),

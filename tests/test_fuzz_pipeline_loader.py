@@ -179,6 +179,22 @@ PROCESSOR_OPTIONS: dict[str, dict[str, tuple[bool, st.SearchStrategy]]] = {
         "append_separator": (False, plain_text),
         "ignore_missing": (False, st.booleans()),
     },
+    "date": {
+        "field": (True, field_paths),
+        "formats": (True, st.lists(st.sampled_from(["ISO8601", "UNIX", "UNIX_MS", "TAI64N", "dd/MM/yyyy", "yyyy-MM-dd HH:mm:ss Z", "dd/MMM/yyyy:HH:mm:ss Z", "epoch_millis", "invalid"]), min_size=1, max_size=3)),
+        "target_field": (False, field_paths),
+        "timezone": (False, st.sampled_from(["UTC", "Europe/Amsterdam", "+01:00", "{{tz}}", "not/a_zone"])),
+        "locale": (False, st.sampled_from(["en", "ROOT", "it", "{{lang}}"])),
+        "output_format": (False, st.sampled_from(["yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "dd/MM/yyyy", "yyyy-MM-dd"])),
+    },
+    "grok": {
+        "field": (True, field_paths),
+        "patterns": (True, st.lists(st.sampled_from(["%{WORD:w}", "%{NUMBER:n:int} %{GREEDYDATA:rest}", "%{IP:ip}", "%{COMBINEDAPACHELOG}", "(?<x>a+)%{WORD:m}"]), min_size=1, max_size=3)),
+        "pattern_definitions": (False, st.just({"MINE": "[a-z]+", "WORD": "\\w+"})),
+        "trace_match": (False, st.booleans()),
+        "ecs_compatibility": (False, st.just("disabled")),
+        "ignore_missing": (False, st.booleans()),
+    },
     "foreach": {
         "field": (True, field_paths),
         "processor": (True, st.sampled_from([{"uppercase": {"field": "_ingest._value"}}, {"set": {"field": "_ingest._value", "value": 1}}])),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib
 import ipaddress
 import json
 import math
@@ -1097,6 +1098,17 @@ def foreach_factory(builder: "PipelineBuilder") -> Callable[[dict[str, Any], str
     return build
 
 
+def _deferred(module: str, name: str) -> Factory:
+    """The factory of a processor living in its own module (``dates``, ``grok``),
+    imported when a pipeline first uses it: those modules build on this one."""
+
+    def create(options: dict[str, Any], tag: "str | None", description: "str | None") -> Processor:
+        cls = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+        return cls.create(options, tag, description)
+
+    return create
+
+
 #: type -> factory(options, tag, description), registered next to the built-ins.
 COMMON_PROCESSORS: dict[str, Factory] = {
     cls.type: cls.create
@@ -1120,3 +1132,5 @@ COMMON_PROCESSORS: dict[str, Factory] = {
         UrlDecodeProcessor,
     )
 }
+COMMON_PROCESSORS["date"] = _deferred("dates", "DateProcessor")
+COMMON_PROCESSORS["grok"] = _deferred("grok", "GrokProcessor")
