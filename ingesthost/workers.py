@@ -649,7 +649,8 @@ class _Worker:
         ptype, tag, timeout = self.processors.get(watch_id, ("wasm", None, float("nan")))
         phase = self.load_phases.get(watch_id)
         if phase is None:
-            return ptype, f"guest ran longer than its {format_seconds(timeout)} s timeout"
+            who = "guest" if ptype == "wasm" else "processor"  # a built-in under the same limit (grok)
+            return ptype, f"{who} ran longer than its {format_seconds(timeout)} s timeout"
         module, export = phase
         where = f", processor tag [{tag}]" if tag else ""
         return module, f"{export} did not return within {format_seconds(timeout)} s (load_timeout{where})"

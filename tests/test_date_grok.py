@@ -646,3 +646,25 @@ def test_grok_dotted_names_and_int_conversion_failure():
     # ingesthost: a dotted name is a path; a capture that is no int fails as Integer.parseInt does
     assert grok("a 1", ["%{WORD:x.y} %{INT:n:int}"]) == {"f": "a 1", "x": {"y": "a"}, "n": 1}
     assert 'For input string: "abc"' in grok_failure("abc", ["%{WORD:n:int}"])
+
+
+def test_a_grok_pattern_that_backtracks_without_end_fails_its_document_under_the_time_limit(tmp_path):
+    """In a worker (the CLI's default), a grok match runs under the time limit
+    of a guest call: the document whose text makes the pattern backtrack for
+    ever fails, the worker is replaced and the other documents go through."""
+    import json
+    import subprocess
+    import sys
+
+    (tmp_path / "p.yml").write_text('processors:\n  - grok: {field: m, patterns: ["^(a+)+$"], tag: slow}\n')
+    (tmp_path / "in.ndjson").write_text("".join(json.dumps({"m": m}) + "\n" for m in ["aaaa", "a" * 40 + "!", "aa"]))
+    done = subprocess.run(
+        [sys.executable, "-m", "ingesthost", "process", "in.ndjson", "-p", "p.yml", "-o", "out.ndjson", "--timeout", "1"],
+        cwd=tmp_path, capture_output=True, timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert [json.loads(line)["m"] for line in (tmp_path / "out.ndjson").read_text().splitlines()] == ["aaaa", "aa"]
+    (failure,) = [json.loads(line) for line in (tmp_path / "out.failures.ndjson").read_text().splitlines()]
+    assert failure["line"] == 2
+    assert failure["error"]["processor_type"] == "grok" and failure["error"]["processor_tag"] == "slow"
+    assert failure["error"]["message"] == "processor ran longer than its 1.0 s timeout"

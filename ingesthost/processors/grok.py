@@ -37,6 +37,7 @@ from typing import Any, Callable
 
 from ..document import IngestDocument
 from ..errors import PipelineConfigError
+from . import wasm as _wasm
 from .builtins import read_bool, read_string, set_field
 from .field_processors import FieldProcessor, _cast_error, _error, _path
 from .javaisms import parse_java_double, parse_java_float, parse_java_int
@@ -482,6 +483,20 @@ class GrokProcessor(FieldProcessor):
     options = frozenset({"patterns", "pattern_definitions", "trace_match", "ecs_compatibility"})
     takes_target = False
 
+    def _captures(self, value: str) -> Any:
+        """The match, under the time limit of a guest call where one is kept
+        (a worker process): a pattern that backtracks without end on some
+        input fails that document when the worker is replaced, instead of
+        hanging the run."""
+        watch = _wasm.watchdog
+        if watch is None:
+            return self.expression.captures(value)
+        token = watch.enter(self)
+        try:
+            return self.expression.captures(value)
+        finally:
+            watch.leave(token)
+
     def configure(self, options: dict[str, Any]) -> None:
         patterns = options.get("patterns")
         if patterns is None:
@@ -515,7 +530,7 @@ class GrokProcessor(FieldProcessor):
     def write(self, document: IngestDocument, value: Any, path: str, parts: list[str]) -> None:
         if not isinstance(value, str):
             raise _cast_error(path, value, "string")
-        matches = self.expression.captures(value)
+        matches = self._captures(value)
         if matches is None:
             raise _error(f"Provided Grok expressions do not match field value: [{value}]")
         index = "0"
