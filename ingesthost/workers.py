@@ -322,6 +322,11 @@ class Watchdog:
         return entry
 
 
+#: Built-in processors whose work runs under the time limit of a guest call
+#: (their own code, not a guest's: an overrun is reported as the processor's).
+BUILTINS_UNDER_TIME_LIMIT = frozenset({"grok"})
+
+
 class _PipeLogHandler(logging.Handler):
     """Sends the worker's log records (guest logs included) to the parent,
     which hands them to its own loggers: an embedder's logging set-up applies."""
@@ -649,7 +654,7 @@ class _Worker:
         ptype, tag, timeout = self.processors.get(watch_id, ("wasm", None, float("nan")))
         phase = self.load_phases.get(watch_id)
         if phase is None:
-            who = "guest" if ptype == "wasm" else "processor"  # a built-in under the same limit (grok)
+            who = "processor" if ptype in BUILTINS_UNDER_TIME_LIMIT else "guest"
             return ptype, f"{who} ran longer than its {format_seconds(timeout)} s timeout"
         module, export = phase
         where = f", processor tag [{tag}]" if tag else ""
