@@ -568,6 +568,10 @@ class PipelineBuilder:
         if not isinstance(value, list):
             raise self.error(f"[on_failure] must be a list of processors, found {json_type_phrase(value)}", where, tag)
         if not value:
+            if where is None:  # Elasticsearch's own words for a pipeline-level list (Pipeline.create)
+                raise self.error(
+                    f"pipeline [{self.pipeline_id or '_pipeline'}] cannot have an empty on_failure option defined"
+                )
             raise self.error("[on_failure] processors list cannot be empty", where, tag)
         if self._handler_depth >= MAX_ON_FAILURE_DEPTH:
             raise self.error(f"[on_failure] handlers nested more than {MAX_ON_FAILURE_DEPTH} levels deep", where, tag)

@@ -115,8 +115,10 @@ def test_an_empty_processor_on_failure_is_refused_at_load(tmp_path):
 
 
 def test_an_empty_pipeline_on_failure_is_refused_at_load(tmp_path):
+    # Elasticsearch's message (Pipeline.create; PipelineTests.testCreateWithPipelineEmptyOnFailure):
+    # "pipeline [_id] cannot have an empty on_failure option defined"
     err = load_error(tmp_path, {"processors": [set_("a", 1)], "on_failure": []})
-    assert str(err).endswith("main.yml: [on_failure] processors list cannot be empty")
+    assert str(err).endswith("main.yml: pipeline [main] cannot have an empty on_failure option defined")
 
 
 def test_a_failing_handler_fails_the_document_with_its_own_error(tmp_path):
