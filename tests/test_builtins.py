@@ -261,3 +261,16 @@ def test_set_value_that_contains_itself_is_refused():
     value: list = []
     value.append(value)  # what a YAML alias (`&v [*v]`) builds
     assert load_error([{"set": {"field": "v", "value": value}}]).endswith("[value] contains itself")
+
+
+def test_rename_of_a_templated_field_that_renders_empty_is_a_missing_field():
+    # Elasticsearch's rename YAML REST tests: a field "{{field_foo}}" whose value is
+    # missing renders empty; with ignore_missing the document is left as it is
+    # (hasField("") is false), without it the run fails with
+    # /field path cannot be null nor empty/ ("Test rename processor with
+    # non-existing field and without ignore_missing").
+    processor = {"rename": {"field": "{{foo}}", "target_field": "bar", "ignore_missing": True}}
+    assert run([processor], {"x": 1}) == {"x": 1}
+    strict = {"rename": {"field": "{{foo}}", "target_field": "bar"}}
+    assert failure([strict], {"x": 1}).reason == "field path cannot be null nor empty"
+    assert run([strict], {"foo": "x", "x": 1}) == {"foo": "x", "bar": 1}

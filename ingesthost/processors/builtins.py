@@ -241,6 +241,13 @@ class _FieldName:
         except FieldPathError as exc:
             raise _field_error(str(exc)) from None
 
+    def renders_empty(self, document: IngestDocument) -> bool:
+        """Whether a template renders to the empty path here (its fields are
+        missing): Elasticsearch's ``hasField("")`` is false, so a processor
+        that first asks whether its field exists, with ``ignore_missing``,
+        leaves the document as it is."""
+        return self.parts is None and self.template.render(document) == ""
+
 
 # -- Elasticsearch's field access rules (IngestDocument) -------------------------------
 
@@ -579,6 +586,10 @@ class RenameProcessor(_Builtin):
 
     def execute(self, document: IngestDocument) -> IngestDocument | None:
         try:
+            if self.field.renders_empty(document):  # missing with ignore_missing, else Elasticsearch's error
+                if self.ignore_missing:
+                    return document
+                raise _field_error("field path cannot be null nor empty")
             path, parts = self.field.resolve(document)
             if not has_field(document, parts, path, fail_out_of_range=True):
                 if self.ignore_missing:
