@@ -25,13 +25,12 @@ from typing import Any
 
 import pytest
 
-from ingesthost import IngestDocument, Pipeline
+from ingesthost import Pipeline
 from ingesthost.engine import Engine
 from ingesthost.errors import PipelineConfigError
 from ingesthost.guest import GuestModule
-from ingesthost.processors import WasmProcessor
 
-from test_conformance import CASES, STATUS_BY_NAME
+from test_conformance import CASES, _Collect, check_vector
 
 ROOT = Path(__file__).resolve().parent.parent
 SDK = ROOT / "guest_sdk_c"
@@ -295,15 +294,6 @@ def test_allocators_do_not_grow_across_documents(built: Path, variant: str) -> N
 # ------------------------------------------------------ conformance vectors
 
 
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-
-
 @pytest.fixture(scope="module", params=VARIANTS, ids=["nolibc", "wasi"])
 def c_conformance(request: pytest.FixtureRequest, built: Path, engine: Engine) -> GuestModule:
     return GuestModule.from_file(built / f"conformance{request.param}.wasm", engine)
@@ -313,25 +303,7 @@ def c_conformance(request: pytest.FixtureRequest, built: Path, engine: Engine) -
 def test_vector_through_c_sdk(c_conformance: GuestModule, name: str, case: dict[str, Any]) -> None:
     """The ABI conformance vectors, each call made from C through the
     header's imports (raw bytes for the *_hex cases)."""
-    calls = [{k: v for k, v in call.items() if k in ("op", "key", "key_hex", "value_json", "value_hex")} for call in case["calls"]]
-    processor = WasmProcessor(c_conformance, {"calls": calls}, tag="c_conformance")
-    collect = _Collect()
-    logger = logging.getLogger("ingesthost.guest.c_conformance")
-    logger.addHandler(collect)
-    logger.setLevel(logging.DEBUG)
-    try:
-        document = IngestDocument(json.loads(json.dumps(case["doc"])))
-        assert processor.execute(document) is document
-    finally:
-        logger.removeHandler(collect)
-        processor.close()
-    results = [json.loads(line) for line in collect.lines]
-    assert [r["i"] for r in results] == list(range(len(case["calls"])))
-    for call, result in zip(case["calls"], results):
-        assert result["status"] == STATUS_BY_NAME[call["status"]], f"{call} -> {result}"
-        if call["op"] == "get_field" and call["status"] == "Ok":
-            assert result["value"] == call["value"], f"{call} -> {result}"
-    assert document.source == case["doc_out"]
+    check_vector(c_conformance, case, "c_conformance")
 
 
 def test_c_conformance_extra_ops(built: Path) -> None:

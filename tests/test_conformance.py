@@ -142,13 +142,17 @@ def conformance_module(engine: Engine) -> GuestModule:
 
 @pytest.mark.parametrize("name,case", CASES, ids=[name for name, _ in CASES])
 def test_vector_through_rust_sdk(conformance_module: GuestModule, name: str, case: dict[str, Any]) -> None:
-    calls = []
-    for call in case["calls"]:
-        sent = {k: v for k, v in call.items() if k in ("op", "key", "key_hex", "value_json", "value_hex")}
-        calls.append(sent)
-    processor = WasmProcessor(conformance_module, {"calls": calls}, tag="conformance")
+    check_vector(conformance_module, case, "conformance")
+
+
+def check_vector(module: GuestModule, case: dict[str, Any], tag: str) -> None:
+    """Run one conformance vector through a driver guest (an SDK's, which
+    makes each call and logs its status and value as a JSON line) and check
+    every status, every value read and the document left."""
+    calls = [{k: v for k, v in call.items() if k in ("op", "key", "key_hex", "value_json", "value_hex")} for call in case["calls"]]
+    processor = WasmProcessor(module, {"calls": calls}, tag=tag)
     collect = _Collect()
-    logger = logging.getLogger("ingesthost.guest.conformance")
+    logger = logging.getLogger(f"ingesthost.guest.{tag}")
     logger.addHandler(collect)
     logger.setLevel(logging.DEBUG)
     try:
