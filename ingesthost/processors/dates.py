@@ -438,6 +438,20 @@ def _offset_text(seconds: int, colon: bool, zero: str, minutes: str = "always") 
     return text
 
 
+
+#: Pattern letters printed as a number padded to the letter count, and their value.
+_PADDED_NUMBERS: dict[str, Callable[[datetime], int]] = {
+    "d": lambda m: m.day,
+    "D": lambda m: m.timetuple().tm_yday,
+    "w": lambda m: m.isocalendar()[1],
+    "H": lambda m: m.hour,
+    "k": lambda m: m.hour or 24,
+    "h": lambda m: (m.hour % 12) or 12,
+    "K": lambda m: m.hour % 12,
+    "m": lambda m: m.minute,
+    "s": lambda m: m.second,
+}
+
 class JavaDateFormatter:
     """Prints a :class:`ZonedTime` with a Java pattern (names in the root locale: English)."""
 
@@ -468,24 +482,8 @@ class JavaDateFormatter:
                     out.append(f"{m.isoweekday():0{count}d}")
                 else:
                     out.append((days if count == 4 else short_days)[m.weekday()])
-            elif letter == "d":
-                out.append(f"{m.day:0{count}d}")
-            elif letter == "D":
-                out.append(f"{m.timetuple().tm_yday:0{count}d}")
-            elif letter == "w":
-                out.append(f"{m.isocalendar()[1]:0{count}d}")
-            elif letter == "H":
-                out.append(f"{m.hour:0{count}d}")
-            elif letter == "k":
-                out.append(f"{m.hour or 24:0{count}d}")
-            elif letter == "h":
-                out.append(f"{(m.hour % 12) or 12:0{count}d}")
-            elif letter == "K":
-                out.append(f"{m.hour % 12:0{count}d}")
-            elif letter == "m":
-                out.append(f"{m.minute:0{count}d}")
-            elif letter == "s":
-                out.append(f"{m.second:0{count}d}")
+            elif letter in _PADDED_NUMBERS:
+                out.append(f"{_PADDED_NUMBERS[letter](m):0{count}d}")
             elif letter == "S":
                 out.append(f"{t.nano:09d}"[:count] if count <= 9 else f"{t.nano:09d}".ljust(count, "0"))
             elif letter == "n":
