@@ -855,6 +855,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise IngestHostError(f"--listen must be HOST:PORT, found {args.listen}")
     if bool(args.tls_cert) != bool(args.tls_key):
         raise IngestHostError("--tls-cert and --tls-key go together")
+    # The failure file is appended to for the server's life: never one of its pipeline files.
+    pipeline_files = sorted(Path(args.pipelines).glob("*")) if Path(args.pipelines).is_dir() else []
+    check_distinct(
+        [(f"pipeline file {path}", str(path)) for path in pipeline_files if path.is_file()],
+        [(f"failure file {args.failures}", args.failures)],
+    )
     settings = ServeSettings(
         pipelines_dir=args.pipelines,
         forward=args.forward,

@@ -371,3 +371,18 @@ def test_tls_with_a_certificate_and_key(tmp_path: Path, noida: NoidaServer) -> N
         assert time.monotonic() - started < 10  # no connection left half-open to wait for
     finally:
         server.stop()
+
+
+def test_the_failure_file_may_not_be_a_pipeline_file(tmp_path: Path) -> None:
+    """The failure file is appended to for the server's life: naming one of
+    the pipeline files is refused before anything is written to it."""
+    (tmp_path / "pipelines").mkdir()
+    (tmp_path / "pipelines" / "main.yml").write_text(PIPELINE)
+    done = subprocess.run(
+        [sys.executable, "-m", "ingesthost", "serve", "--pipelines", "pipelines", "--forward-ndjson", "out",
+         "--failures", "pipelines/main.yml", "--listen", "127.0.0.1:0"],
+        cwd=tmp_path, capture_output=True, timeout=60,
+    )
+    assert done.returncode == 2
+    assert b"failure file pipelines/main.yml and pipeline file pipelines/main.yml are the same file" in done.stderr
+    assert (tmp_path / "pipelines" / "main.yml").read_text() == PIPELINE
