@@ -1134,3 +1134,4 @@ COMMON_PROCESSORS: dict[str, Factory] = {
 }
 COMMON_PROCESSORS["date"] = _deferred("dates", "DateProcessor")
 COMMON_PROCESSORS["grok"] = _deferred("grok", "GrokProcessor")
+COMMON_PROCESSORS["community_id"] = _deferred("community_id", "CommunityIdProcessor")
