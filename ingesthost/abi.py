@@ -9,7 +9,7 @@
 Everything a guest hands the host is untrusted. Every pointer and length is
 masked to u32 and checked against the memory's current size; every failure
 becomes a status code returned to the guest. No Python exception escapes
-into wasmer from here, and the host never traps a guest for a bad argument.
+into the runtime from here, and the host never traps a guest for a bad argument.
 """
 
 from __future__ import annotations
@@ -25,8 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import orjson
-import wasmer
-from wasmer import FunctionType, MemoryType, Type
+from .runtime.types import Extern, HostFunction, HostImports, GuestMemory
 
 from .document import MAX_DEPTH, MISSING, IngestDocument, nesting_depth, parse_path
 from .errors import FieldPathError, ModuleLoadError
@@ -163,7 +162,9 @@ def describe_process_code(code: int, export: str = "process") -> str:
 # Module shape
 # --------------------------------------------------------------------------
 
-_I32 = Type.I32
+_I32 = "i32"
+#: A signature as lists of value type names: (params, results).
+Type = str
 
 #: Host imports of ABI 1.0: name -> (params, results).
 IMPORT_SIGNATURES: dict[str, tuple[list[Type], list[Type]]] = {
@@ -218,18 +219,15 @@ class GuestShape:
 
 
 def signature_text(params: list[Type], results: list[Type]) -> str:
-    def names(types: list[Type]) -> str:
-        return ", ".join(Type(t).name.lower() for t in types)
-
-    return f"({names(params)}) -> ({names(results)})"
+    return f"({', '.join(params)}) -> ({', '.join(results)})"
 
 
-def _check_function(name: str, kind: Any, expected: tuple[list[Type], list[Type]]) -> str | None:
-    if not isinstance(kind, FunctionType):
-        return f"export `{name}` must be a function, found {type(kind).__name__}"
-    if list(kind.params) != expected[0] or list(kind.results) != expected[1]:
+def _check_function(name: str, kind: Extern, expected: tuple[list[Type], list[Type]]) -> str | None:
+    if kind.kind != "function" or kind.sig is None:
+        return f"export `{name}` must be a function, found {kind.kind_text}"
+    if list(kind.sig[0]) != expected[0] or list(kind.sig[1]) != expected[1]:
         return (
-            f"export `{name}` has signature {signature_text(list(kind.params), list(kind.results))}, "
+            f"export `{name}` has signature {signature_text(list(kind.sig[0]), list(kind.sig[1]))}, "
             f"expected {signature_text(*expected)}"
         )
     return None
@@ -239,7 +237,7 @@ def _check_function(name: str, kind: Any, expected: tuple[list[Type], list[Type]
 WASI_MODULES = frozenset({"wasi_snapshot_preview1", "wasi_unstable"})
 
 
-def check_module(module: wasmer.Module, name: str, allow_wasi: bool = False) -> GuestShape:
+def check_module(module: Any, name: str, allow_wasi: bool = False) -> GuestShape:
     """Check a compiled module against ABI 1.0; raise one error listing every problem.
 
     Guests get the ``elastic`` module and nothing else: WASI imports (files,
@@ -247,10 +245,10 @@ def check_module(module: wasmer.Module, name: str, allow_wasi: bool = False) -> 
     (the processor was granted ``wasi``).
     """
     problems: list[str] = []
-    exports = {e.name: e.type for e in module.exports}
+    exports = {e.name: e for e in module.exports}
     if "memory" not in exports:
         problems.append("missing required export `memory`")
-    elif not isinstance(exports["memory"], MemoryType):
+    elif exports["memory"].kind != "memory":
         problems.append("export `memory` must be a memory")
     for fname, sig in REQUIRED_FUNCTIONS.items():
         if fname not in exports:
@@ -308,13 +306,9 @@ def check_module(module: wasmer.Module, name: str, allow_wasi: bool = False) -> 
         imports.append(qualified)
         if imp.module == IMPORT_MODULE and imp.name in IMPORT_SIGNATURES:
             expected = IMPORT_SIGNATURES[imp.name]
-            kind = imp.type
-            if not isinstance(kind, FunctionType) or list(kind.params) != expected[0] or list(kind.results) != expected[1]:
-                got = (
-                    signature_text(list(kind.params), list(kind.results))
-                    if isinstance(kind, FunctionType)
-                    else type(kind).__name__
-                )
+            sig = imp.sig
+            if imp.kind != "function" or sig is None or list(sig[0]) != expected[0] or list(sig[1]) != expected[1]:
+                got = signature_text(list(sig[0]), list(sig[1])) if sig is not None else imp.kind_text
                 problems.append(f"imports `{qualified}` as {got}, the host provides {signature_text(*expected)}")
         elif imp.module in WASI_MODULES:
             if not allow_wasi:
@@ -464,17 +458,17 @@ STABLE_MEMORY_BASE = sys.maxsize > 2**32
 class HostCalls:
     """The ``elastic`` host functions for one guest instance.
 
-    The wasmer functions built by :meth:`import_object` hold only a weak
+    The host functions built by :meth:`host_imports` hold only a weak
     reference to this object: the instance owns them, and this object owns
     the instance's memory and ``malloc``. A strong reference would close a
-    cycle through wasmer's Rust objects that Python's garbage collector
+    cycle through the runtime's native objects that Python's garbage collector
     cannot see, and every discarded instance would keep its ~6 GB address
     space reservation forever.
     """
 
     def __init__(self, logger: logging.Logger) -> None:
         self.logger = logger
-        self.memory: wasmer.Memory | None = None
+        self.memory: GuestMemory | None = None
         self.malloc: Callable[[int], int] | None = None
         #: The document of the current ``process`` call, None outside one.
         self.document: IngestDocument | None = None
@@ -504,7 +498,7 @@ class HostCalls:
         self._view_size = -1
         self._paths: dict[bytes, tuple[tuple[str, ...], str]] = {}
 
-    def bind(self, memory: wasmer.Memory, malloc: Callable[[int], int]) -> None:
+    def bind(self, memory: GuestMemory, malloc: Callable[[int], int]) -> None:
         self.memory = memory
         self.malloc = malloc
         self._view = None
@@ -532,9 +526,9 @@ class HostCalls:
     def _fits(self, end: int) -> bool:
         """Whether ``[0, end)`` lies in guest memory; leaves ``self._view`` usable.
 
-        The view is cached across calls. On 64-bit hosts wasmer reserves the
-        whole 4 GiB range of every wasm32 memory up front, so growing never
-        moves the memory: a cached view can only be too short, never stale,
+        The view is cached across calls. On 64-bit hosts both runtimes reserve
+        the whole 4 GiB range of every wasm32 memory up front (wasmtime is told
+        ``memory_may_move = False``), so growing never moves the memory: a cached view can only be too short, never stale,
         and is taken again when an access falls past its end
         (``tests/test_abi_hostcalls.py`` checks that the base stays put).
         Elsewhere the view is taken again on every call.
@@ -769,13 +763,13 @@ class HostCalls:
 
     # -- wiring ------------------------------------------------------------
 
-    def import_object(self, store: wasmer.Store, imports: wasmer.ImportObject | None = None) -> wasmer.ImportObject:
-        """The ``elastic`` import module, bound weakly to this object, registered
-        into ``imports`` (e.g. a WASI import object) or a new import object.
+    def host_imports(self) -> HostImports:
+        """The ``elastic`` import module, bound weakly to this object, for a
+        runtime to instantiate the guest with.
 
         One small closure per import (no ``*args``: these run several times
         per document). Each turns any Python error into InternalFailure, so
-        nothing escapes into wasmer; KeyboardInterrupt still propagates.
+        nothing escapes into the runtime; KeyboardInterrupt still propagates.
         """
         ref = weakref.ref(self)
         logger = self.logger
@@ -834,10 +828,9 @@ class HostCalls:
             "elastic_abi_version": abi_version,
         }
         assert implementations.keys() == IMPORT_SIGNATURES.keys()
-        functions = {
-            name: wasmer.Function(store, fn, FunctionType(*IMPORT_SIGNATURES[name]))
-            for name, fn in implementations.items()
+        return {
+            IMPORT_MODULE: {
+                name: HostFunction(fn, (tuple(IMPORT_SIGNATURES[name][0]), tuple(IMPORT_SIGNATURES[name][1])))
+                for name, fn in implementations.items()
+            }
         }
-        imports = imports if imports is not None else wasmer.ImportObject()
-        imports.register(IMPORT_MODULE, functions)
-        return imports

@@ -1,11 +1,12 @@
-"""Precompiled module artifacts: our header around wasmer's serialized module.
+"""Precompiled module artifacts: our header around a runtime's serialized module.
 
-``wasmer.Module.deserialize`` trusts its input completely: a truncated
-payload crashes the process inside it, and a flipped byte can load silently
-and run wrong machine code. So every artifact carries a header of ours, and
-:func:`read_artifact` checks all of it (format, wasmer version, engine,
-target, CPU features, size and SHA-256 of the payload) before wasmer sees a
-byte. The checksum catches accidents, not attackers: an artifact is native
+``Module.deserialize`` (wasmer's and wasmtime's alike) trusts its input
+completely: a truncated payload can crash the process inside it, and a
+flipped byte can load silently and run wrong machine code. So every artifact
+carries a header of ours, and :func:`parse_artifact` and
+:func:`check_compatible` check all of it (format, runtime and its version,
+engine, target, CPU features, size and SHA-256 of the payload) before the
+runtime sees a byte. The checksum catches accidents, not attackers: an artifact is native
 code, so it must come from a build you trust.
 
 Layout: ``MAGIC`` (8 bytes), header length (u32 little-endian), the header
@@ -21,8 +22,10 @@ import json
 import os
 import struct
 import tempfile
+import platform
 from pathlib import Path
-import wasmer
+
+from typing import Any
 
 from .errors import IngestHostError
 
@@ -62,7 +65,18 @@ class ArtifactError(IngestHostError):
 
 
 def host_triple() -> str:
-    return str(wasmer.target.Triple.host())
+    """This host as a target triple (``x86_64-unknown-linux-gnu``), spelled as wasmer does."""
+    machine = platform.machine().lower()
+    machine = {"amd64": "x86_64", "arm64": "aarch64"}.get(machine, machine)
+    system = platform.system()
+    if system == "Linux":
+        libc = platform.libc_ver()[0]
+        return f"{machine}-unknown-linux-{'gnu' if libc in ('glibc', '') else 'musl'}"
+    if system == "Darwin":
+        return f"{machine}-apple-darwin"
+    if system == "Windows":
+        return f"{machine}-pc-windows-msvc"
+    return f"{machine}-unknown-{system.lower()}"
 
 
 def host_cpu_features() -> tuple[str, ...]:
@@ -93,7 +107,9 @@ class ArtifactHeader:
     source_sha256: str
     payload_sha256: str
     payload_size: int
-    wasmer_version: str = wasmer.__version__
+    #: The runtime that serialized the payload, and its version: only the same loads it.
+    runtime: str
+    runtime_version: str
     format: int = FORMAT_VERSION
     created_by: str = "ingesthost"
 
@@ -108,6 +124,8 @@ class ArtifactHeader:
             data = json.loads(raw.decode("utf-8"))
             if not isinstance(data, dict):
                 raise ValueError("not an object")
+            if "runtime" not in data and "wasmer_version" in data:  # written before wasmtime was added
+                data["runtime"], data["runtime_version"] = "wasmer", data["wasmer_version"]
             fields = {f.name for f in dataclasses.fields(cls)}
             missing = fields - set(data)
             if missing:
@@ -126,15 +144,17 @@ def encode_artifact(header: ArtifactHeader, payload: bytes) -> bytes:
 
 
 def make_artifact(
-    module: wasmer.Module,
+    module: Any,
     source: bytes,
     *,
     compiler: str,
     engine: str,
+    runtime: str,
+    runtime_version: str,
     target: str | None = None,
     cpu_features: tuple[str, ...] | None = None,
 ) -> bytes:
-    """Serialize ``module`` (compiled from ``source``) with our header."""
+    """Serialize ``module`` (compiled from ``source`` by ``runtime``) with our header."""
     payload = module.serialize()
     header = ArtifactHeader(
         compiler=compiler,
@@ -144,6 +164,8 @@ def make_artifact(
         source_sha256=hashlib.sha256(source).hexdigest(),
         payload_sha256=hashlib.sha256(payload).hexdigest(),
         payload_size=len(payload),
+        runtime=runtime,
+        runtime_version=runtime_version,
     )
     return encode_artifact(header, payload)
 
@@ -177,11 +199,20 @@ def parse_artifact(data: bytes, path: str) -> tuple[ArtifactHeader, bytes]:
     return header, payload
 
 
-def check_compatible(header: ArtifactHeader, path: str) -> None:
-    """Refuse artifacts built for another wasmer, engine kind, target or CPU."""
-    if header.wasmer_version != wasmer.__version__:
+def check_compatible(header: ArtifactHeader, path: str, runtime: str, runtime_version: str) -> None:
+    """Refuse artifacts built by another runtime or version, or for another
+    engine kind, target or CPU, than ``runtime`` at ``runtime_version``."""
+    if header.runtime != runtime:
         raise ArtifactError(
-            path, f"built by wasmer {header.wasmer_version}, this host runs wasmer {wasmer.__version__}: recompile it"
+            path,
+            f"built by the {header.runtime} runtime, and this processor runs on {runtime}: an artifact "
+            f"loads only in the runtime that compiled it (run it with --runtime {header.runtime}, or "
+            f"recompile it with `ingesthost compile --runtime {runtime}`)",
+        )
+    if header.runtime_version != runtime_version:
+        raise ArtifactError(
+            path,
+            f"built by {runtime} {header.runtime_version}, this host runs {runtime} {runtime_version}: recompile it",
         )
     if header.engine not in ENGINES:
         raise ArtifactError(path, f"unknown engine [{header.engine}]")

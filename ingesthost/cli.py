@@ -30,8 +30,10 @@ from . import __version__
 from .artifact import KNOWN_CPU_FEATURES
 from .engine import COMPILERS, DEFAULT_COMPILER, DEFAULT_ENGINE, ENGINE_KINDS
 from . import cli_elasticsearch
+from . import runtime as runtimes
 from .errors import IngestHostError
-from .inspection import format_report, inspect_module
+from .inspection import inspect_target
+from . import stored_pipeline
 from .loader import CACHE_ENV, DEFAULT_MAX_MEMORY, CompileCache, compile_artifact, default_cache_dir
 from .document import MAX_DEPTH
 from .job import Interrupted, JobOutcome, process_stream
@@ -125,7 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
         "es://HOST:PORT/INDEX, or wasi:PROGRAM.wasm (a WASI program whose stdout lines are the documents)",
     )
     source = process.add_mutually_exclusive_group(required=True)
-    source.add_argument("--pipeline", "-p", metavar="FILE", help="pipeline file (JSON or YAML)")
+    source.add_argument(
+        "--pipeline", "-p", metavar="FILE", help="pipeline file (JSON or YAML), or es://HOST:PORT/_ingest/pipeline/ID"
+    )
     source.add_argument("--module", "-m", metavar="M.wasm", help="run a single wasm module as the whole pipeline")
     process.add_argument(
         "--param",
@@ -161,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_COMPILER,
         help="default wasm compiler (pipeline files may set their own; default: %(default)s)",
     )
+    _add_runtime_option(process)
     _add_cache_options(process)
     process.add_argument(
         "--max-line-bytes",
@@ -207,11 +212,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     inspect = commands.add_parser(
         "inspect",
-        help="show a module's ABI version, exports and imports",
-        description="Show a module's ABI version, exports and imports, and whether this host can run it.",
+        help="show a module's ABI version, exports and imports, or what a pipeline needs",
+        description="Show a module's ABI version, exports and imports, and whether this host can run it; or, for a "
+        "pipeline, the processor types it uses, its modules' ABI and WASI needs, and what is unsupported.",
     )
-    inspect.add_argument("module", metavar="MODULE", help="a .wasm or .wasm.gz file, or a compiled artifact")
+    inspect.add_argument(
+        "module",
+        metavar="MODULE|PIPELINE",
+        help="a .wasm or .wasm.gz file, a compiled artifact, a .yml/.yaml/.json pipeline or es://HOST:PORT/_ingest/pipeline/ID",
+    )
     inspect.add_argument("--compiler", choices=COMPILERS, default=DEFAULT_COMPILER)
+    _add_runtime_option(inspect)
     inspect.add_argument("--json", action="store_true", help="print the report as JSON")
 
     compile_ = commands.add_parser(
@@ -236,8 +247,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compile_.add_argument("module", metavar="MODULE", help="a .wasm or .wasm.gz file")
     compile_.add_argument("--output", "-o", metavar="FILE", required=True, help="where to write the artifact")
-    compile_.add_argument("--compiler", choices=COMPILERS, default="llvm", help="default: %(default)s (fastest code)")
+    compile_.add_argument(
+        "--compiler", choices=COMPILERS, default=None,
+        help="default: llvm on wasmer (fastest code), cranelift on wasmtime (its only compiler)",
+    )
     compile_.add_argument("--engine", choices=ENGINE_KINDS, default=DEFAULT_ENGINE, help="default: %(default)s")
+    _add_runtime_option(compile_)
     compile_.add_argument(
         "--max-memory",
         type=_size,
@@ -343,6 +358,10 @@ def _open(args: argparse.Namespace, cache: CompileCache | None, isolation: str) 
             max_restarts=args.max_restarts,
             collect_stats=bool(getattr(args, "stats", False) or getattr(args, "stats_json", None)),
         )
+    if args.pipeline and stored_pipeline.is_stored_pipeline_url(args.pipeline):
+        return stored_pipeline.open_stored_pipeline(
+            args.pipeline, isolation=isolation, confine_to=args.confine_to, insecure=getattr(args, "insecure", False), **options
+        )
     if args.pipeline:
         return open_pipeline(args.pipeline, isolation=isolation, confine_to=args.confine_to, **options)
     if getattr(args, "fluentbit_function", None):
@@ -392,7 +411,7 @@ def _summary_line(summary: RunSummary, failures_name: str) -> str:
         line += f", failures in {failures_name}"
     if summary.blank:
         line += f"; {summary.blank} blank lines skipped"
-    return line + f"; {summary.elapsed_seconds:.2f} s, {summary.docs_per_second:,.0f} docs/s"
+    return line + f"; {summary.elapsed_seconds:.2f} s, {summary.docs_per_second:,.0f} docs/s; runtime {runtimes.default_runtime()}"
 
 
 def _check_process_args(args: argparse.Namespace) -> None:
@@ -421,6 +440,7 @@ def _check_process_args(args: argparse.Namespace) -> None:
             raise IngestHostError(f"--{name.replace('_', '-')} must be a positive number of seconds, found {value}")
     if args.max_line_bytes < 1:
         raise IngestHostError(f"--max-line-bytes must be at least 1 byte, found {args.max_line_bytes}")
+    stored_pipeline.check_process_args(args)
 
 
 def _load_pipeline(args: argparse.Namespace) -> Any:
@@ -568,7 +588,14 @@ def cmd_process(args: argparse.Namespace) -> int:
     isolated = args.isolation == "process"
     for given in ("--timeout", "--load-timeout"):
         if not isolated and getattr(args, given[2:].replace("-", "_")) is not None:
-            log.warning("%s is not enforced with --isolation none", given)
+            if runtimes.backend(runtimes.default_runtime()).INTERRUPTS and given == "--timeout":
+                log.warning(
+                    "--timeout is for worker processes; with --isolation none each guest call has its "
+                    "processor's or pipeline's `timeout` (default 1 s), which %s enforces in-process",
+                    runtimes.default_runtime(),
+                )
+            else:
+                log.warning("%s is not enforced with --isolation none", given)
     failures_lazy = False
     if args.failures is not None:
         failures_path = args.failures
@@ -745,28 +772,31 @@ def _report(
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    report = inspect_module(args.module, compiler=args.compiler)
+    report, text = inspect_target(args.module, compiler=args.compiler, runtime=args.runtime)
     if args.json:
         print(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
     else:
-        print(format_report(report))
+        print(text)
     return EXIT_OK if report["runnable"] else EXIT_FAILURES
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
     features = tuple(f.strip() for f in args.cpu_features.split(",") if f.strip())
     started = time.perf_counter()
+    compiler = args.compiler or ("llvm" if runtimes.resolve(args.runtime) == "wasmer" else "cranelift")
     header = compile_artifact(
         args.module,
         args.output,
-        compiler=args.compiler,
+        compiler=compiler,
         engine=args.engine,
         target=args.target,
         cpu_features=features,
         max_memory=args.max_memory,
+        runtime=args.runtime,
     )
     print(
-        f"ingesthost: wrote {args.output} ({header.engine} engine, {header.compiler}, {header.target}, "
+        f"ingesthost: wrote {args.output} ({header.runtime} {header.runtime_version}, "
+        f"{header.engine} engine, {header.compiler}, {header.target}, "
         f"{header.payload_size:,} bytes) in {time.perf_counter() - started:.2f} s",
         file=sys.stderr,
     )
@@ -801,6 +831,7 @@ def _add_simulate_command(commands: Any) -> None:
         default=DEFAULT_COMPILER,
         help="default wasm compiler (pipeline files may set their own; default: %(default)s)",
     )
+    _add_runtime_option(simulate)
     _add_cache_options(simulate)
     simulate.add_argument(
         "--max-memory", type=_size, default=DEFAULT_MAX_MEMORY, metavar="SIZE", help="memory cap of each guest"
@@ -835,6 +866,7 @@ def _add_serve_command(commands: Any) -> None:
     serve.add_argument("--default-pipeline", metavar="ID", help="pipeline for actions that name none (default: none)")
     serve.add_argument("--failures", metavar="FILE", default="serve.failures.ndjson", help="failure records, appended (default: %(default)s)")
     serve.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes per pipeline (default: 1)")
+    _add_runtime_option(serve)
     serve.add_argument("--isolation", choices=["process", "none"], default="process")
     serve.add_argument("--timeout", type=float, metavar="SECONDS", help="time limit of one guest call (default: 1.0)")
     serve.add_argument("--max-body-bytes", type=_size, default=100 * 1024 * 1024, metavar="SIZE", help="largest request body, decompressed too; larger: 413 (default: 100MiB)")
@@ -980,6 +1012,37 @@ def _reopen_closed_standard_streams() -> frozenset[int]:
     return frozenset(closed)
 
 
+@contextlib.contextmanager
+def _runtime_chosen(name: str | None) -> Iterator[None]:
+    """``--runtime``: the default runtime of this command and of every process
+    it starts (workers, Dask workers, WASI programs inherit the environment),
+    checked to be installed first; the environment is restored afterwards."""
+    if name is None:
+        yield
+        return
+    runtimes.backend(name)  # not installed: a clear error now, not in a worker
+    saved = os.environ.get(runtimes.DEFAULT_ENV)
+    os.environ[runtimes.DEFAULT_ENV] = name
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(runtimes.DEFAULT_ENV, None)
+        else:
+            os.environ[runtimes.DEFAULT_ENV] = saved
+
+
+def _add_runtime_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--runtime",
+        choices=runtimes.RUNTIMES,
+        default=None,
+        help="wasm runtime: wasmer (CPython 3.10; three compilers, native artifacts, fastest calls) or wasmtime "
+        "(any CPython; in-process time limits); default: wasmer where installed, else wasmtime, or "
+        f"${runtimes.DEFAULT_ENV}; pipeline files and processors may set `runtime:`",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     closed = _reopen_closed_standard_streams()
     parser = build_parser()
@@ -995,7 +1058,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "serve": cmd_serve,
     }
     try:
-        return handlers[args.command](args)
+        with _runtime_chosen(getattr(args, "runtime", None)):
+            return handlers[args.command](args)
     except IngestHostError as exc:
         print(f"ingesthost: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -21,6 +21,7 @@ import orjson
 
 from .document import json_type_phrase
 from .engine import COMPILERS
+from .runtime import RUNTIMES
 from .errors import IngestHostError, PipelineConfigError
 from .guest import encode_params, read_module_bytes
 from .loader import DEFAULT_MAX_MEMORY, ModuleLoader
@@ -34,8 +35,11 @@ from .processors.field_processors import COMMON_PROCESSORS, foreach_factory
 from .processors.conditional import ConditionalProcessor
 from .processors.fluentbit import OPTIONS as FLUENTBIT_OPTIONS, FluentBitProcessor
 from .condition import Condition, ConditionSyntaxError
+from .pipeline_requirements import check_processor_types
 
-PIPELINE_KEYS = {"description", "processors", "on_failure", "compiler", "max_memory", "timeout", "version", "_meta"}
+PIPELINE_KEYS = {
+    "description", "processors", "on_failure", "compiler", "runtime", "max_memory", "timeout", "version", "_meta",
+}
 #: Names tried, in order, for a ``pipeline`` processor's ``name`` (relative to the pipeline file).
 PIPELINE_FILE_SUFFIXES = ("", ".yml", ".yaml", ".json")
 #: How deep ``on_failure`` handlers may nest (deeper is refused; it also catches YAML self-references).
@@ -370,6 +374,8 @@ class PipelineBuilder:
         if compiler is not None:
             self._check_compiler(compiler, "compiler")
             self.loader.engines.default_compiler = compiler
+        if definition.get("runtime") is not None:
+            self.loader.engines.runtime = self._check_runtime(definition["runtime"])
         if "max_memory" in definition:
             self.max_memory = self._check_size(definition["max_memory"], "max_memory")
         if "timeout" in definition:
@@ -379,6 +385,7 @@ class PipelineBuilder:
         processors = definition["processors"]
         if not isinstance(processors, list):
             raise self.error(f"`processors` must be a list, found {json_type_phrase(processors)}")
+        check_processor_types(definition, self._factories, self.error)  # every unknown type at once, with places
         built: list[Processor] = []
         try:
             for index, entry in enumerate(processors):
@@ -437,6 +444,11 @@ class PipelineBuilder:
         except PipelineConfigError as exc:
             raise self.error(exc.problem, where, tag) from None
 
+    def _check_runtime(self, runtime: Any, where: str | None = None, tag: str | None = None) -> str:
+        if not isinstance(runtime, str) or runtime not in RUNTIMES:
+            raise self.error(f"`runtime` must be one of {', '.join(RUNTIMES)}, found {runtime!r}", where, tag)
+        return runtime
+
     def _check_compiler(self, compiler: Any, what: str, where: str | None = None, tag: str | None = None) -> str:
         if not isinstance(compiler, str) or compiler not in COMPILERS:
             raise self.error(f"`{what}` must be one of {', '.join(COMPILERS)}, found {compiler!r}", where, tag)
@@ -467,7 +479,8 @@ class PipelineBuilder:
         self._check_options(
             "wasm",
             options,
-            {"module", "params", "compiler", "max_memory", "wasi", "timeout", "abi"} | (FLUENTBIT_OPTIONS if fluentbit_options else set()),
+            {"module", "params", "compiler", "runtime", "max_memory", "wasi", "timeout", "abi"}
+            | (FLUENTBIT_OPTIONS if fluentbit_options else set()),
             where,
             tag,
         )
@@ -487,6 +500,7 @@ class PipelineBuilder:
         compiler = options.get("compiler")
         if compiler is not None:
             self._check_compiler(compiler, "compiler", where, tag)
+        runtime = self._check_runtime(options["runtime"], where, tag) if options.get("runtime") is not None else None
         try:
             path, problem = self.files.module_file(self.base_dir / module_path)
         except (OSError, ValueError, RuntimeError) as exc:  # NUL bytes, names too long, loops
@@ -512,7 +526,9 @@ class PipelineBuilder:
             if self.files.taking:  # a snapshot: read the module, compile and run nothing
                 self.files.module_bytes(path)
                 return _PlannedWasm(tag=tag, description=options.get("description"))
-            module = self.loader.load(path, compiler, max_memory, allow_wasi=grant is not None, guest_abi=guest_abi)
+            module = self.loader.load(
+                path, compiler, max_memory, allow_wasi=grant is not None, guest_abi=guest_abi, runtime=runtime
+            )
             if fluentbit_options is not None:
                 return FluentBitProcessor(
                     module, **fluentbit_options, tag=tag, description=options.get("description"), wasi=grant, timeout=timeout
@@ -638,7 +654,8 @@ class PipelineBuilder:
         from .pipeline import Pipeline, pipeline_id_for  # imported here: that module imports this one
 
         engines = self.loader.engines
-        saved_compiler = engines.default_compiler  # a nested file's `compiler` is its own
+        saved_compiler = engines.default_compiler  # a nested file's `compiler` and `runtime` are its own
+        saved_runtime = engines.runtime
         builder = PipelineBuilder(
             source=str(path),
             base_dir=path.parent,
@@ -655,6 +672,7 @@ class PipelineBuilder:
             raise self.error(f"in pipeline [{name}]: {exc}", where, tag) from exc
         finally:
             engines.default_compiler = saved_compiler
+            engines.runtime = saved_runtime
         return Pipeline(
             processors,
             description=description,

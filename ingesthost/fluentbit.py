@@ -18,7 +18,7 @@ This module provides, for one instance of such a module:
 * WASI preview 1 with nothing granted (no files, no environment, no
   arguments; clocks and randomness work; what the guest writes to stdout or
   stderr goes to the log, never to the output) unless the processor has a
-  ``wasi`` grant, which then uses wasmer's WASI as every other guest does;
+  ``wasi`` grant, which then uses the runtime's WASI as every other guest does;
 * the record encoding (compact JSON, or MessagePack) and the checked
   decoding of the result (:meth:`FluentBitInstance.call`).
 
@@ -37,19 +37,19 @@ import weakref
 from typing import Any, Callable
 
 import orjson
-import wasmer
-from wasmer import FunctionType, MemoryType, Type
 
 from . import abi
 from .document import MAX_DEPTH, json_type_phrase, nesting_depth
 from .errors import IngestHostError, ModuleLoadError
 from .jsonnumbers import line_number_problem, number_problem
+from .runtime.types import Extern, GuestMemory, HostFunction, HostImports
 from .wasi import WasiGrant
 
 ABI_NAME = "fluentbit"
 EVENT_FORMATS = ("json", "msgpack")
-_I32 = Type.I32
-_I64 = Type.I64
+Type = str
+_I32 = "i32"
+_I64 = "i64"
 #: ``char *f(char *tag, int tag_len, u32 sec, u32 nsec, char *record, int record_len)``
 FILTER_SIGNATURE = ([_I32] * 6, [_I32])
 #: Set-up exports called after instantiation, in this order (never ``_start``).
@@ -116,22 +116,23 @@ class FluentBitShape:
     env_imports: tuple[str, ...]
 
 
-def _signature(kind: Any) -> tuple[list[Type], list[Type]] | None:
-    if not isinstance(kind, FunctionType):
+def _signature(kind: Extern | None) -> tuple[list[Type], list[Type]] | None:
+    if kind is None or kind.kind != "function" or kind.sig is None:
         return None
-    return list(kind.params), list(kind.results)
+    return list(kind.sig[0]), list(kind.sig[1])
 
 
-def filter_functions(module: wasmer.Module) -> list[str]:
+def filter_functions(module: Any) -> list[str]:
     """Exported functions of the Fluent Bit filter signature."""
-    return [e.name for e in module.exports if _signature(e.type) == FILTER_SIGNATURE]
+    return [e.name for e in module.exports if _signature(e) == FILTER_SIGNATURE]
 
 
-def check_module(module: wasmer.Module, name: str) -> FluentBitShape:
+def check_module(module: Any, name: str) -> FluentBitShape:
     """Check a compiled module as a Fluent Bit filter; one error lists every problem."""
     problems: list[str] = []
-    exports = {e.name: e.type for e in module.exports}
-    if not isinstance(exports.get("memory"), MemoryType):
+    exports = {e.name: e for e in module.exports}
+    memory = exports.get("memory")
+    if memory is None or memory.kind != "memory":
         problems.append("missing required export `memory` (a Fluent Bit filter exports its memory)")
     has_malloc = _signature(exports.get("malloc")) == ([_I32], [_I32])
     has_free = has_malloc and _signature(exports.get("free")) == ([_I32], [])
@@ -148,13 +149,13 @@ def check_module(module: wasmer.Module, name: str) -> FluentBitShape:
         imports.append(qualified)
         if imp.module in WASI_MODULES:
             imports_wasi = True
-            if not isinstance(imp.type, FunctionType):
+            if imp.kind != "function":
                 problems.append(f"imports `{qualified}`, which is not a function")
         elif imp.module == "env" and imp.name in ENV_FUNCTIONS:
-            got = _signature(imp.type)
+            got = _signature(imp)
             expected = ENV_FUNCTIONS[imp.name]
             if got != expected:
-                shown = abi.signature_text(*got) if got else type(imp.type).__name__
+                shown = abi.signature_text(*got) if got else imp.kind_text
                 problems.append(f"imports `{qualified}` as {shown}, the host provides {abi.signature_text(*expected)}")
             env_imports.append(imp.name)
         else:
@@ -178,7 +179,7 @@ def check_module(module: wasmer.Module, name: str) -> FluentBitShape:
     )
 
 
-def looks_like_filter(module: wasmer.Module) -> list[str]:
+def looks_like_filter(module: Any) -> list[str]:
     """The filter functions of a module that has no ``process`` (empty: not a Fluent Bit filter)."""
     if any(e.name == "process" for e in module.exports):
         return []
@@ -194,7 +195,7 @@ def how_to_run(module_path: str, functions: list[str]) -> str:
     )
 
 
-def refusal_hint(module: wasmer.Module, module_path: str) -> str | None:
+def refusal_hint(module: Any, module_path: str) -> str | None:
     """Why an elastic guest check failed, when the module is a Fluent Bit filter (else None)."""
     functions = looks_like_filter(module)
     if not functions:
@@ -202,7 +203,7 @@ def refusal_hint(module: wasmer.Module, module_path: str) -> str | None:
     return f"no `process` export: this module is {how_to_run(module_path, functions)}"
 
 
-def inspect_report(module: wasmer.Module, module_path: str) -> dict[str, Any] | None:
+def inspect_report(module: Any, module_path: str) -> dict[str, Any] | None:
     """What ``ingesthost inspect`` adds for a Fluent Bit filter (None: not one)."""
     functions = looks_like_filter(module)
     if not functions:
@@ -239,7 +240,7 @@ def find_nul(mem: memoryview, start: int) -> int:
 
 
 def to_i32(value: int) -> int:
-    """An unsigned 32-bit value as the signed int wasmer takes for an i32."""
+    """An unsigned 32-bit value as the signed int a runtime takes for an i32."""
     value &= _U32
     return value - (1 << 32) if value >= 1 << 31 else value
 
@@ -260,7 +261,7 @@ class HostHeap:
     freed blocks are merged with their neighbours.
     """
 
-    def __init__(self, memory: wasmer.Memory) -> None:
+    def __init__(self, memory: GuestMemory) -> None:
         self.memory = memory
         self.free_ranges: list[list[int]] = []  # [start, end), sorted, disjoint
         self.blocks: dict[int, int] = {}  # ptr -> size
@@ -425,7 +426,7 @@ class GuestIO:
 
     def __init__(self, logger: logging.Logger) -> None:
         self.logger = logger
-        self.memory: wasmer.Memory | None = None
+        self.memory: GuestMemory | None = None
         self._heap: HostHeap | None = None
         self._partial: dict[int, bytearray] = {}
         self.log_lines = 0
@@ -735,34 +736,28 @@ def _constant(value: int) -> Callable[..., int]:
     return call
 
 
-def import_object(
-    io: GuestIO, store: wasmer.Store, module: wasmer.Module, shape: FluentBitShape, base: wasmer.ImportObject | None
-) -> wasmer.ImportObject:
+def host_imports(io: GuestIO, module: Any, wasi_granted: bool) -> HostImports:
     """The imports of one instance: ``env`` functions it imports, and WASI
-    (stubs with nothing granted, unless ``base`` is a granted WASI)."""
-    imports = base if base is not None else wasmer.ImportObject()
-    namespaces: dict[str, dict[str, wasmer.Function]] = {}
+    stubs when it was granted no WASI (a granted one is the runtime's own)."""
+    namespaces: HostImports = {}
     for imp in module.imports:
-        kind = imp.type
+        sig = imp.sig
+        if sig is None:
+            continue  # check_module refused non-function imports already
+        params, results = sig
         if imp.module == "env":
-            name = imp.name
-            method = "env_" + name
-            fn = _bound(io, method, len(kind.params), bool(kind.results))
+            fn = _bound(io, "env_" + imp.name, len(params), bool(results))
         elif imp.module in WASI_MODULES:
-            if base is not None:
+            if wasi_granted:
                 continue
             if imp.name in _WASI_METHODS:
-                fn = _bound(io, _WASI_METHODS[imp.name], len(kind.params), bool(kind.results))
+                fn = _bound(io, _WASI_METHODS[imp.name], len(params), bool(results))
             else:
-                fn = _constant(_WASI_CONSTANT.get(imp.name, _ENOSYS)) if kind.results else _constant(0)
+                fn = _constant(_WASI_CONSTANT.get(imp.name, _ENOSYS)) if results else _constant(0)
         else:
             continue
-        namespaces.setdefault(imp.module, {})[imp.name] = wasmer.Function(
-            store, fn, FunctionType(list(kind.params), list(kind.results))
-        )
-    for namespace, functions in namespaces.items():
-        imports.register(namespace, functions)
-    return imports
+        namespaces.setdefault(imp.module, {})[imp.name] = HostFunction(fn, sig)
+    return namespaces
 
 
 # --------------------------------------------------------------------------
@@ -920,23 +915,26 @@ class FluentBitInstance:
         self.io = GuestIO(logger)
         self._watch = watch
         self._tag = tag
-        store = guest.engine.store
+        self._instance: Any = None
         try:
             try:
-                base = wasi.import_object(store, guest.module, guest.name) if wasi is not None else None
-                imports = import_object(self.io, store, guest.module, shape, base)
-                instance = self._setup_call(START_FUNCTION, wasmer.Instance, guest.module, imports)
+                imports = host_imports(self.io, guest.module, wasi is not None)
+                instance = self._setup_call(
+                    START_FUNCTION,
+                    lambda: guest.engine.impl.instantiate(
+                        guest.module, imports, wasi=wasi, name=guest.name, max_memory=guest.max_memory
+                    ),
+                )
             except (RuntimeError, GuestFault) as exc:
                 raise ModuleLoadError(guest.name, f"instantiation failed: {_first_line(exc)}") from exc
-            exports = instance.exports
             self._instance = instance
-            self.io.memory = exports.memory
-            self._malloc = exports.malloc if shape.has_malloc else None
-            self._free = exports.free if shape.has_free else None
-            self._filter = getattr(exports, function_name)
+            self.io.memory = instance.memory
+            self._malloc = instance.export("malloc") if shape.has_malloc else None
+            self._free = instance.export("free") if shape.has_free else None
+            self._filter = instance.export(function_name)
             try:
                 for export in shape.setup:
-                    self._setup_call(export, getattr(exports, export))
+                    self._setup_call(export, instance.export(export))
             except (RuntimeError, GuestFault) as exc:
                 self.close()
                 raise ModuleLoadError(guest.name, f"trapped during set-up ({export}): {_first_line(exc)}") from exc
@@ -1021,5 +1019,7 @@ class FluentBitInstance:
         self.io.memory = None
         self.io._heap = None
         self._malloc = self._free = self._filter = None
-        self._instance = None
+        instance, self._instance = self._instance, None
+        if instance is not None:
+            instance.close()
 

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 import orjson
-import wasmer
 
 from . import abi
 from .document import IngestDocument
 from .engine import Engine
 from .errors import IngestHostError, ModuleLoadError
+from .runtime import GuestInterrupted
 from .wasi import WasiGrant
 
 #: Decompressed size limit for ``.wasm.gz`` modules (a guard against gzip bombs).
@@ -51,26 +51,17 @@ def read_module_bytes(path: Path) -> bytes:
     return data
 
 
-def wasmer_call(fn: Callable[..., T], *args: Any) -> T:
-    """Call into wasmer, turning its Rust panics into ordinary exceptions.
-
-    pyo3 raises panics as ``PanicException``, a BaseException that a plain
-    ``except Exception`` would let through and abort the run.
-    """
-    try:
-        return fn(*args)
-    except (Exception, KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as exc:
-        raise RuntimeError(f"wasmer panicked: {exc}") from None
+class GuestTimeout(GuestTrap):
+    """The guest ran past its time limit and was interrupted in-process
+    (runtimes that can: wasmtime); the instance must be discarded."""
 
 
-def compile_module(data: bytes, engine: Engine, name: str) -> wasmer.Module:
+def compile_module(data: bytes, engine: Engine, name: str) -> Any:
     """Compile wasm bytes; every failure is a :class:`ModuleLoadError` naming ``name``."""
     if data[:4] != _WASM_MAGIC:
         raise ModuleLoadError(name, "not a WebAssembly module (missing the \\0asm header)")
     try:
-        return wasmer_call(engine.compile, data)
+        return engine.compile(data)
     except (RuntimeError, TypeError, ValueError) as exc:
         raise ModuleLoadError(name, f"not a valid WebAssembly module: {_first_line(exc)}") from exc
 
@@ -85,7 +76,7 @@ class GuestModule:
     def __init__(
         self,
         name: str,
-        module: wasmer.Module,
+        module: Any,
         shape: abi.GuestShape,
         engine: Engine,
         *,
@@ -105,7 +96,7 @@ class GuestModule:
     def from_compiled(
         cls,
         name: str,
-        module: wasmer.Module,
+        module: Any,
         engine: Engine,
         *,
         origin: str = "compiled",
@@ -160,14 +151,14 @@ class GuestModule:
 
 
 #: What the instantiation phase is called in load time-limit messages: the
-#: guest code that runs while wasmer instantiates a module is its start function.
+#: guest code that runs while a runtime instantiates a module is its start function.
 START_FUNCTION = "start function"
 
 
 class GuestInstance:
     """One live instance of a guest with its host calls bound.
 
-    Construction runs the module's start function (inside wasmer's
+    Construction runs the module's start function (inside the runtime's
     instantiation), ``_initialize`` (if exported) and ``configure`` (if
     exported) with ``params``; any failure there raises ModuleLoadError.
     With a ``watch`` (in a worker), each of these three runs under the load
@@ -189,28 +180,32 @@ class GuestInstance:
         self.host = abi.HostCalls(logger)
         self._watch = watch
         self._tag = tag
-        store = module.engine.store
+        engine = module.engine.impl
+        self._instance = None
         try:
             try:
-                base = wasi.import_object(store, module.module, module.name) if wasi is not None else None
-                imports = self.host.import_object(store, base)
-                instance = self._setup_call(START_FUNCTION, wasmer.Instance, module.module, imports)
+                instance = self._setup_call(
+                    START_FUNCTION,
+                    lambda: engine.instantiate(
+                        module.module, self.host.host_imports(), wasi=wasi, name=module.name,
+                        max_memory=module.max_memory,
+                    ),
+                )
             except RuntimeError as exc:
                 raise ModuleLoadError(
                     module.name, f"instantiation failed: {_first_line(exc)}{self._failed_call_hint()}"
                 ) from exc
-            exports = instance.exports
-            self.host.bind(exports.memory, exports.malloc)
+            self.host.bind(instance.memory, instance.export("malloc"))
             self._instance = instance
-            self._process = exports.process
+            self._process = instance.export("process")
             #: ABI 1.1's ``process_batch``, or None (then only ``process`` is used).
-            self._process_batch = getattr(exports, abi.BATCH_EXPORT) if module.shape.batch else None
+            self._process_batch = instance.export(abi.BATCH_EXPORT) if module.shape.batch else None
             shape = module.shape
             try:
                 if shape.has_initialize:
-                    self._setup_call(abi.INITIALIZE_EXPORT, getattr(exports, abi.INITIALIZE_EXPORT))
+                    self._setup_call(abi.INITIALIZE_EXPORT, instance.export(abi.INITIALIZE_EXPORT))
                 if shape.configure_export:
-                    self._configure(shape.configure_export, getattr(exports, shape.configure_export), params)
+                    self._configure(shape.configure_export, instance.export(shape.configure_export), params)
             except RuntimeError as exc:
                 self.close()
                 raise ModuleLoadError(
@@ -235,7 +230,7 @@ class GuestInstance:
         finally:
             watch.leave(token)
 
-    def _configure(self, name: str, configure: wasmer.Function, params: bytes) -> None:
+    def _configure(self, name: str, configure: Callable[[int, int], int], params: bytes) -> None:
         self.host.last_error = None
         ptr = self._setup_call("malloc", self.host.guest_alloc, params)
         if ptr is None:
@@ -260,7 +255,7 @@ class GuestInstance:
         try:
             code = self._process()
         except RuntimeError as exc:
-            raise GuestTrap(_first_line(exc) + self._memory_hint() + self._failed_call_hint()) from None
+            raise self._trap(exc) from None
         finally:
             host.document = None
             if host.held_errors:
@@ -296,7 +291,7 @@ class GuestInstance:
             try:
                 out = self._process_batch(ptr, len(payload))
             except RuntimeError as exc:
-                raise GuestTrap(_first_line(exc) + self._memory_hint() + self._failed_call_hint()) from None
+                raise self._trap(exc) from None
             results = abi.decode_batch_results(host.view(), out, count)
             messages.update(data.decode() for status, data, _ in results if status not in _ANSWERS)  # type: ignore[union-attr]
             return results
@@ -306,6 +301,17 @@ class GuestInstance:
             host.log_documents = 1
             if host.log_lines:
                 host.end_log_budget("this batch")
+
+    def set_time_limit(self, seconds: float | None) -> None:
+        """Interrupt the next guest calls ``seconds`` after each starts (None:
+        no limit); only runtimes that can interrupt a guest (wasmtime) do."""
+        if self._instance is not None:
+            self._instance.set_deadline(seconds)
+
+    def _trap(self, exc: RuntimeError) -> GuestTrap:
+        if isinstance(exc, GuestInterrupted):
+            return GuestTimeout(str(exc))
+        return GuestTrap(_first_line(exc) + self._memory_hint() + self._failed_call_hint())
 
     def _failed_call_hint(self) -> str:
         """What the guest was last told "no" by the host: a guest that panics
@@ -327,11 +333,13 @@ class GuestInstance:
         return ""
 
     def close(self) -> None:
-        """Drop every reference into wasmer so the instance can be freed now."""
+        """Drop every reference into the runtime so the instance can be freed now."""
         self.host.unbind()
         self._process = None
         self._process_batch = None
-        self._instance = None
+        instance, self._instance = self._instance, None
+        if instance is not None:
+            instance.close()
 
 
 _ANSWERS = frozenset((abi.PROCESS_KEEP, abi.PROCESS_DROP, abi.BATCH_UNCHANGED))

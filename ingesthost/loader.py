@@ -2,12 +2,12 @@
 on-disk cache) or load a precompiled artifact.
 
 The cache keeps artifacts in the same format ``ingesthost compile`` writes,
-so every cached entry passes the same checks before wasmer deserializes it,
+so every cached entry passes the same checks before a runtime deserializes it,
 and its header's source SHA-256 must be the module's own (an entry copied
 over another's is not trusted); a damaged or mismatched entry is reported,
 removed and rebuilt, never loaded. Its key is the module's SHA-256, the
-compiler, the engine, the wasmer version and the target (triple and CPU
-features): anything that changes the machine code.
+compiler, the engine, the runtime and its version and the target (triple and
+CPU features): anything that changes the machine code.
 """
 
 from __future__ import annotations
@@ -16,15 +16,15 @@ import hashlib
 import logging
 import os
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import platformdirs
-import wasmer
 
 from . import artifact
+from . import runtime as runtimes
 from .engine import DEFAULT_ENGINE, Engine, EngineSet
 from .errors import ModuleLoadError
-from .guest import GuestModule, compile_module, read_module_bytes, wasmer_call
+from .guest import GuestModule, compile_module, read_module_bytes
 from .wasm_binary import WASM_PAGE, WasmFormatError, cap_memory
 
 #: Default ``max_memory`` of a guest instance.
@@ -57,24 +57,24 @@ class CompileCache:
         self.rejected = 0
 
     @staticmethod
-    def key(source: bytes, compiler: str, engine: str, *, source_sha256: str | None = None) -> str:
+    def key(
+        source: bytes, compiler: str, engine: str, *, runtime: str, runtime_version: str, source_sha256: str | None = None
+    ) -> str:
         """The entry's name; ``source_sha256`` saves hashing ``source`` again."""
         target = artifact.host_triple()
         features = ",".join(sorted(artifact.host_cpu_features()))
         digest = source_sha256 or hashlib.sha256(source).hexdigest()
-        material = "\n".join([digest, compiler, engine, wasmer.__version__, target, features])
+        material = "\n".join([digest, compiler, engine, runtime, runtime_version, target, features])
         return hashlib.sha256(material.encode()).hexdigest()
 
     def path_for(self, key: str, engine: str) -> Path:
         return self.directory / f"{key}{artifact.SUFFIXES[engine]}"
 
-    def load(
-        self, key: str, engine_kind: str, headless_store: wasmer.Store, *, source_sha256: str | None = None
-    ) -> wasmer.Module | None:
-        """The cached module, or None (a miss). ``source_sha256``: the SHA-256
+    def load(self, key: str, engine: Engine, *, source_sha256: str | None = None) -> Any:
+        """The cached module, deserialized into ``engine``, or None (a miss). ``source_sha256``: the SHA-256
         of the module being loaded; an entry whose header records another
         source (copied over this entry, or a key collision) is damaged."""
-        path = self.path_for(key, engine_kind)
+        path = self.path_for(key, engine.kind)
         try:
             data = path.read_bytes()
         except FileNotFoundError:
@@ -86,14 +86,14 @@ class CompileCache:
             return None
         try:
             header, payload = artifact.parse_artifact(data, str(path))
-            artifact.check_compatible(header, str(path))
+            artifact.check_compatible(header, str(path), engine.runtime, engine.backend.VERSION)
             if source_sha256 is not None and header.source_sha256 != source_sha256:
                 raise artifact.ArtifactError(
                     str(path),
                     f"compiled from another module (source SHA-256 {header.source_sha256[:16]}..., "
                     f"the module being loaded is {source_sha256[:16]}...)",
                 )
-            module = wasmer_call(wasmer.Module.deserialize, headless_store, payload)
+            module = engine.deserialize(payload)
         except Exception as exc:  # damaged or stale entry: never fatal, never loaded
             logger.warning("compile cache: %s; removing it and compiling again", exc)
             self.rejected += 1
@@ -136,9 +136,8 @@ def check_artifact_memory(guest: GuestModule, max_memory: int) -> None:
     """An artifact's memory cap was compiled in: refuse one allowed more than ``max_memory``."""
     pages = max(1, max_memory // WASM_PAGE)
     for export in guest.module.exports:
-        kind = export.type
-        if isinstance(kind, wasmer.MemoryType):
-            maximum = kind.maximum
+        if export.kind == "memory":
+            maximum = export.maximum
             if maximum is None or maximum > pages:
                 allowed = "no maximum" if maximum is None else _mib(maximum * WASM_PAGE)
                 raise ModuleLoadError(
@@ -171,7 +170,7 @@ class ModuleLoader:
         self.engines = engines
         self.cache = cache
         self._read_bytes = read_bytes or read_module_bytes
-        self._loaded: dict[tuple[Path, str | None, int, bool], GuestModule] = {}
+        self._loaded: dict[tuple[Path, str | None, int, bool, str, str], GuestModule] = {}
 
     def load(
         self,
@@ -180,33 +179,39 @@ class ModuleLoader:
         max_memory: int = DEFAULT_MAX_MEMORY,
         allow_wasi: bool = False,
         guest_abi: str = "elastic",
+        runtime: str | None = None,
     ) -> GuestModule:
         """The module at ``path``, compiled (or loaded) once per set of options.
 
         ``allow_wasi`` lets WASI imports pass the ABI check (the processor was
         granted ``wasi``); otherwise a module importing WASI is refused.
         ``guest_abi``: ``elastic``, or ``fluentbit`` for a Fluent Bit filter.
+        ``runtime``: ``wasmer`` or ``wasmtime`` (None: the engine set's).
         """
         path = Path(path)
+        runtime = runtimes.resolve(runtime or self.engines.runtime)
         # absolute, not resolved: the builder passes resolved paths, and a snapshot's are not on disk
-        key = (Path(os.path.abspath(path)), compiler or self.engines.default_compiler, max_memory, allow_wasi, guest_abi)
+        key = (
+            Path(os.path.abspath(path)), compiler or self.engines.default_compiler, max_memory, allow_wasi, guest_abi,
+            runtime,
+        )
         module = self._loaded.get(key)
         if module is None:
-            module = self._loaded[key] = self._load(path, compiler, max_memory, allow_wasi, guest_abi)
+            module = self._loaded[key] = self._load(path, compiler, max_memory, allow_wasi, guest_abi, runtime)
             module.max_memory = max_memory
         return module
 
     def _load(
-        self, path: Path, compiler: str | None, max_memory: int, allow_wasi: bool, guest_abi: str = "elastic"
+        self, path: Path, compiler: str | None, max_memory: int, allow_wasi: bool, guest_abi: str, runtime: str
     ) -> GuestModule:
         name = str(path)
         data = self._read_bytes(path)
         if artifact.is_artifact(data):
-            guest = load_artifact(data, name, self.engines, allow_wasi=allow_wasi, guest_abi=guest_abi)
+            guest = load_artifact(data, name, self.engines, allow_wasi=allow_wasi, guest_abi=guest_abi, runtime=runtime)
             check_artifact_memory(guest, max_memory)
             return guest
         data = cap_module_memory(data, max_memory, name)
-        engine = self.engines.get(compiler, DEFAULT_ENGINE)
+        engine = self.engines.get(compiler, DEFAULT_ENGINE, runtime)
         assert engine.compiler is not None
         if self.cache is None:
             return GuestModule.from_compiled(
@@ -214,10 +219,13 @@ class ModuleLoader:
                 guest_abi=guest_abi,
             )
         digest = hashlib.sha256(data).hexdigest()
-        key = CompileCache.key(data, engine.compiler, engine.kind, source_sha256=digest)
-        # A cached universal artifact deserializes into the compiling engine's own
-        # store: the module then instantiates there like a freshly compiled one.
-        cached = self.cache.load(key, engine.kind, engine.store, source_sha256=digest)
+        key = CompileCache.key(
+            data, engine.compiler, engine.kind, runtime=engine.runtime, runtime_version=engine.backend.VERSION,
+            source_sha256=digest,
+        )
+        # A cached universal artifact deserializes into the compiling engine itself:
+        # the module then instantiates there like a freshly compiled one.
+        cached = self.cache.load(key, engine, source_sha256=digest)
         if cached is not None:
             return GuestModule.from_compiled(
                 name, cached, engine, origin="cache", allow_wasi=allow_wasi, guest_abi=guest_abi
@@ -226,24 +234,39 @@ class ModuleLoader:
         guest = GuestModule.from_compiled(
             name, module, engine, origin="compiled", allow_wasi=allow_wasi, guest_abi=guest_abi
         )
-        self.cache.store(key, engine.kind, artifact.make_artifact(module, data, compiler=engine.compiler, engine=engine.kind))
+        self.cache.store(key, engine.kind, _artifact_of(module, data, engine))
         return guest
 
 
+def _artifact_of(module: Any, source: bytes, engine: Engine, **target: Any) -> bytes:
+    assert engine.compiler is not None
+    return artifact.make_artifact(
+        module, source, compiler=engine.compiler, engine=engine.kind, runtime=engine.runtime,
+        runtime_version=engine.backend.VERSION, **target,
+    )
+
+
 def load_artifact(
-    data: bytes, name: str, engines: EngineSet, *, allow_wasi: bool = False, guest_abi: str = "elastic"
+    data: bytes,
+    name: str,
+    engines: EngineSet,
+    *,
+    allow_wasi: bool = False,
+    guest_abi: str = "elastic",
+    runtime: str | None = None,
 ) -> GuestModule:
     """A GuestModule from an ``ingesthost compile`` artifact, after every check."""
+    runtime = runtimes.resolve(runtime or engines.runtime)
     try:
         header, payload = artifact.parse_artifact(data, name)
-        artifact.check_compatible(header, name)
+        artifact.check_compatible(header, name, runtime, runtimes.backend(runtime).VERSION)
     except artifact.ArtifactError as exc:
         raise ModuleLoadError(name, exc.problem) from None
-    engine = engines.headless(header.engine)
+    engine = engines.headless(header.engine, runtime)
     try:
-        module = wasmer_call(wasmer.Module.deserialize, engine.store, payload)
+        module = engine.deserialize(payload)
     except Exception as exc:
-        raise ModuleLoadError(name, f"wasmer could not load the artifact: {exc}") from None
+        raise ModuleLoadError(name, f"{runtime} could not load the artifact: {exc}") from None
     return GuestModule.from_compiled(
         name, module, engine, origin="artifact", artifact_header=header, allow_wasi=allow_wasi, guest_abi=guest_abi
     )
@@ -258,6 +281,7 @@ def compile_artifact(
     target: str | None = None,
     cpu_features: tuple[str, ...] = (),
     max_memory: int = DEFAULT_MAX_MEMORY,
+    runtime: str | None = None,
 ) -> artifact.ArtifactHeader:
     """Compile ``source`` once and write an artifact that later runs load without compiling.
 
@@ -271,17 +295,12 @@ def compile_artifact(
     if artifact.is_artifact(original):
         raise ModuleLoadError(str(source), "is already a compiled artifact; compile the .wasm it came from")
     data = cap_module_memory(original, max_memory, str(source))
-    compiling = Engine(compiler, engine, target=target, cpu_features=cpu_features)
+    compiling = Engine(compiler, engine, target=target, cpu_features=cpu_features, runtime=runtime)
     module = compile_module(data, compiling, str(source))
     # WASI is granted per pipeline processor, at load: the artifact may import it.
     GuestModule.from_compiled(str(source), module, compiling, allow_wasi=True)
-    blob = artifact.make_artifact(
-        module,
-        original,
-        compiler=compiler,
-        engine=engine,
-        target=target,
-        cpu_features=tuple(cpu_features) if compiling.is_cross else None,
+    blob = _artifact_of(
+        module, original, compiling, target=target, cpu_features=tuple(cpu_features) if compiling.is_cross else None
     )
     artifact.write_atomic(Path(output), blob)
     header, _ = artifact.parse_artifact(blob, str(output))

@@ -101,6 +101,7 @@ class Pipeline:
         path: str | Path,
         *,
         compiler: str = DEFAULT_COMPILER,
+        runtime: str | None = None,
         cache: CompileCache | None | bool = True,
         max_memory: int = DEFAULT_MAX_MEMORY,
         confine_to: str | Path | None = None,
@@ -108,7 +109,9 @@ class Pipeline:
     ) -> "Pipeline":
         """Load a JSON or YAML pipeline file; module paths are relative to the file.
 
-        ``compiler`` is the default for processors that name none. ``cache``:
+        ``compiler`` is the default for processors that name none; ``runtime``
+        (``wasmer``, ``wasmtime``, None: :func:`ingesthost.runtime.default_runtime`)
+        too, unless the file sets its own. ``cache``:
         True uses the on-disk compile cache in its default place
         (:func:`ingesthost.loader.default_cache_dir`), a :class:`CompileCache`
         uses that one, False or None compiles every module afresh.
@@ -127,6 +130,7 @@ class Pipeline:
             base_dir=path.parent,
             source=str(path),
             compiler=compiler,
+            runtime=runtime,
             cache=cache,
             max_memory=max_memory,
             confine_to=confine_to,
@@ -141,6 +145,7 @@ class Pipeline:
         base_dir: str | Path = ".",
         source: str | None = None,
         compiler: str = DEFAULT_COMPILER,
+        runtime: str | None = None,
         cache: CompileCache | None | bool = True,
         max_memory: int = DEFAULT_MAX_MEMORY,
         confine_to: str | Path | None = None,
@@ -149,7 +154,7 @@ class Pipeline:
         """Build from an already-parsed definition (the shape of a pipeline file);
         ``snapshot`` as in :meth:`from_file` (for nested pipelines and modules)."""
         files = snapshot if snapshot is not None else PipelineSnapshot()
-        loader = ModuleLoader(EngineSet(compiler), _compile_cache(cache), read_bytes=files.module_bytes)
+        loader = ModuleLoader(EngineSet(compiler, runtime), _compile_cache(cache), read_bytes=files.module_bytes)
         pipeline_id = pipeline_id_for(source)
         builder = PipelineBuilder(
             source=source,
@@ -171,6 +176,7 @@ class Pipeline:
         *,
         tag: str | None = None,
         compiler: str = DEFAULT_COMPILER,
+        runtime: str | None = None,
         cache: CompileCache | None | bool = True,
         max_memory: int = DEFAULT_MAX_MEMORY,
         snapshot: PipelineSnapshot | None = None,
@@ -186,6 +192,7 @@ class Pipeline:
             {"processors": [{"wasm": options}]},
             source=str(module),
             compiler=compiler,
+            runtime=runtime,
             cache=cache,
             max_memory=max_memory,
             snapshot=files,

@@ -442,6 +442,7 @@ def open_pipeline(
     cache: CompileCache | None | bool = True,
     max_memory: int = DEFAULT_MAX_MEMORY,
     confine_to: str | Path | None = None,
+    runtime: str | None = None,
 ) -> Pipeline | IsolatedPipeline | WorkerPool:
     """Load a pipeline and run it where ``isolation`` and ``workers`` say.
 
@@ -465,8 +466,8 @@ def open_pipeline(
     :class:`~ingesthost.pipeline.Pipeline` (statistics always counted; time
     limits, several workers and restarts do not apply there and are refused).
 
-    ``compiler``, ``cache``, ``max_memory`` and ``confine_to`` are those of
-    ``Pipeline.from_file``. Every kind has ``process``, ``process_many``,
+    ``compiler``, ``runtime``, ``cache``, ``max_memory`` and ``confine_to``
+    are those of ``Pipeline.from_file``. Every kind has ``process``, ``process_many``,
     ``run``, ``run_blocks``, ``stats``, ``close``, ``restarts``, ``timeouts``
     and ``crashes``, and is a context manager.
     """
@@ -485,7 +486,7 @@ def open_pipeline(
         raise IngestHostError("confine_to applies to pipeline files and definitions, not to a module given directly")
     if base_dir is not None and not isinstance(source, dict):
         raise IngestHostError("base_dir applies to a definition (a dict)")
-    load = {"compiler": compiler, "cache": cache, "max_memory": max_memory}
+    load = {"compiler": compiler, "runtime": runtime, "cache": cache, "max_memory": max_memory}
 
     if isolation == "none":
         for name, value in (("timeout", timeout), ("load_timeout", load_timeout), ("max_restarts", max_restarts)):

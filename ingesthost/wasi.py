@@ -15,6 +15,7 @@ often do) must be granted it in the pipeline file::
 environment. Without a grant, a module importing WASI is refused at load
 with the names of the imports it wanted.
 
+Each runtime gives the grant to its own WASI (:mod:`ingesthost.runtime`).
 WASI stdout and stderr are the host process's own: ``ingesthost process``
 moves its document output off file descriptor 1 so that a guest's prints
 cannot corrupt it (they land on stderr).
@@ -25,9 +26,6 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 from typing import Any, Callable
-
-import wasmer
-from wasmer import wasi as wasmer_wasi
 
 from .errors import IngestHostError
 
@@ -93,20 +91,6 @@ class WasiGrant:
                 raise WasiGrantError(f"`wasi.preopens`: {resolved} is not a directory")
             preopens.append((guest_path, str(resolved)))
         return cls(env=tuple(sorted(env.items())), preopens=tuple(preopens), args=tuple(args))
-
-    def import_object(self, store: wasmer.Store, module: wasmer.Module, name: str) -> wasmer.ImportObject | None:
-        """A fresh WASI import object for one instance, or None if the module imports no WASI."""
-        version = wasmer_wasi.get_version(module, strict=False)
-        if version is None:
-            return None
-        builder = wasmer_wasi.StateBuilder(Path(name).stem)
-        for arg in self.args:
-            builder.argument(arg)
-        for key, value in self.env:
-            builder.environment(key, value)
-        for guest_path, host_path in self.preopens:
-            builder.map_directory(guest_path, host_path)
-        return builder.finalize().generate_import_object(store, version)
 
 
 def _directory_on_disk(path: Path) -> tuple[Path, bool]:

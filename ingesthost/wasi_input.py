@@ -70,6 +70,8 @@ class WasiProgram:
     compiler: str = "cranelift"
     max_memory: int = 256 * 1024 * 1024
     timeout: float | None = None
+    #: The wasm runtime (None: the default, see ingesthost.runtime).
+    runtime: str | None = None
     interval: float | None = None
 
     @classmethod
@@ -114,6 +116,7 @@ class WasiProgram:
             args=tuple(getattr(args, "wasi_arg", None) or ()),
             env=tuple(env),
             compiler=getattr(args, "compiler", "cranelift"),
+            runtime=getattr(args, "runtime", None),
             max_memory=getattr(args, "max_memory", cls.max_memory),
             timeout=getattr(args, "wasi_timeout", None),
             interval=getattr(args, "interval", None),
@@ -121,8 +124,7 @@ class WasiProgram:
 
     def check(self) -> None:
         """Compile the module here (no code runs) and refuse one that is no WASI command."""
-        from wasmer import wasi as wasmer_wasi
-
+        from .abi import WASI_MODULES
         from .engine import Engine
         from .loader import cap_module_memory
 
@@ -133,10 +135,10 @@ class WasiProgram:
             raise IngestHostError(f"cannot read WASI program {self.path}: {exc.strerror or exc}") from None
         try:
             data = cap_module_memory(data, self.max_memory, self.path)
-            module = Engine(self.compiler).compile(data)
+            module = Engine(self.compiler, runtime=self.runtime).compile(data)
         except (RuntimeError, TypeError, ValueError) as exc:
             raise IngestHostError(f"WASI program {self.path} is not a valid wasm module: {exc}") from None
-        if wasmer_wasi.get_version(module, strict=False) is None:
+        if not any(imp.module in WASI_MODULES for imp in module.imports):
             raise IngestHostError(f"WASI program {self.path} imports no WASI (wasi_snapshot_preview1)")
         if "_start" not in {export.name for export in module.exports}:
             raise IngestHostError(
@@ -147,6 +149,8 @@ class WasiProgram:
     def command(self, status_fd: int) -> list[str]:
         argv = [sys.executable, "-m", "ingesthost.wasi_input", self.path, "--status-fd", str(status_fd)]
         argv += ["--compiler", self.compiler, "--max-memory", str(self.max_memory)]
+        if self.runtime:
+            argv += ["--runtime", self.runtime]
         grants = {"dirs": [list(pair) for pair in self.dirs], "args": list(self.args), "env": [list(pair) for pair in self.env]}
         argv += ["--grants", json.dumps(grants)]
         return argv
@@ -458,6 +462,7 @@ def _child_main(argv: list[str]) -> int:
     parser.add_argument("program")
     parser.add_argument("--status-fd", type=int, required=True)
     parser.add_argument("--compiler", default="cranelift")
+    parser.add_argument("--runtime", default=None)
     parser.add_argument("--max-memory", type=int, default=256 * 1024 * 1024)
     parser.add_argument("--grants", default="{}", help="JSON: dirs [[guest, host]], args [...], env [[key, value]]")
     options = parser.parse_args(argv)
@@ -470,30 +475,27 @@ def _child_main(argv: list[str]) -> int:
 
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     try:
-        import wasmer
-        from wasmer import wasi as wasmer_wasi
-
+        from .abi import WASI_MODULES
         from .engine import Engine
         from .loader import cap_module_memory
+        from .wasi import WasiGrant
 
         with open(options.program, "rb") as file:
             data = cap_module_memory(file.read(), options.max_memory, options.program)
-        engine = Engine(options.compiler)
+        engine = Engine(options.compiler, runtime=options.runtime)
         module = engine.compile(data)
-        version = wasmer_wasi.get_version(module, strict=False)
-        if version is None:
+        if not any(imp.module in WASI_MODULES for imp in module.imports):
             raise IngestHostError("the module imports no WASI")
-        builder = wasmer_wasi.StateBuilder(os.path.basename(options.program))
         grants = json.loads(options.grants)
-        for arg in grants.get("args", []):
-            builder.argument(arg)
-        for key, value in grants.get("env", []):
-            builder.environment(key, value)
-        for guest, host in grants.get("dirs", []):
-            builder.map_directory(guest, host)
-        imports = builder.finalize().generate_import_object(engine.store, version)
-        instance = wasmer.Instance(module, imports)
-        start = instance.exports._start
+        grant = WasiGrant(
+            env=tuple((key, value) for key, value in grants.get("env", [])),
+            preopens=tuple((guest, host) for guest, host in grants.get("dirs", [])),
+            args=tuple(grants.get("args", [])),
+        )
+        instance = engine.impl.instantiate(
+            module, {}, wasi=grant, name=os.path.basename(options.program), max_memory=options.max_memory
+        )
+        start = instance.export("_start")
     except Exception as exc:  # noqa: BLE001 - reported to the parent
         report(error=str(exc) or type(exc).__name__)
         return _EXIT_NOT_STARTED

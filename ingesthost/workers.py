@@ -92,7 +92,7 @@ from .processors import wasm as _wasm
 logger = logging.getLogger(__name__)
 
 #: A wasm processor's time limit per document when neither it nor its pipeline sets one.
-DEFAULT_TIMEOUT = 1.0
+DEFAULT_TIMEOUT = _wasm.DEFAULT_TIMEOUT
 #: Lines per message to the worker: large enough that messaging costs little per line.
 DEFAULT_BATCH_SIZE = 512
 #: A batch is also closed at this many bytes, so huge lines do not make huge messages.
@@ -119,7 +119,7 @@ _SOCKET_BUFFER = 4 * 1024 * 1024
 _IN_FLIGHT = 2
 #: Worker deaths with no document in progress tolerated in a row before giving up.
 _MAX_UNATTRIBUTED = 3
-_FORKSERVER_PRELOAD = ["ingesthost.workers", "wasmer_compiler_cranelift"]
+_FORKSERVER_PRELOAD = ["ingesthost.workers", "wasmer_compiler_cranelift", "wasmtime"]
 
 
 class WorkerError(IngestHostError):
@@ -163,6 +163,8 @@ class WorkerSpec:
     factory: str | None = None
     factory_args: tuple[Any, ...] = ()
     compiler: str = DEFAULT_COMPILER
+    #: The wasm runtime (None: the worker's default, see ingesthost.runtime).
+    runtime: str | None = None
     cache_dir: str | None = None
     max_memory: int = DEFAULT_MAX_MEMORY
     timeout: float = DEFAULT_TIMEOUT
@@ -199,7 +201,10 @@ class WorkerSpec:
         """Build the pipeline (in the worker), from :attr:`snapshot` when there
         is one. Raises what ``Pipeline.from_*`` raises."""
         cache: CompileCache | None = CompileCache(self.cache_dir) if self.cache_dir is not None else None
-        common = {"compiler": self.compiler, "cache": cache, "max_memory": self.max_memory, "snapshot": self.snapshot}
+        common = {
+            "compiler": self.compiler, "runtime": self.runtime, "cache": cache, "max_memory": self.max_memory,
+            "snapshot": self.snapshot,
+        }
         if self.kind == "file":
             assert self.path is not None
             return Pipeline.from_file(self.path, confine_to=self.confine_to, **common)
@@ -897,6 +902,7 @@ class _IsolatedFront:
         path: str | Path,
         *,
         compiler: str = DEFAULT_COMPILER,
+        runtime: str | None = None,
         cache: CompileCache | None | bool = True,
         max_memory: int = DEFAULT_MAX_MEMORY,
         timeout: float = DEFAULT_TIMEOUT,
@@ -906,7 +912,8 @@ class _IsolatedFront:
         """A pipeline file (module paths relative to the file), read once here
         with everything it names and built in the worker from that snapshot."""
         return cls._with_spec(
-            "file", options, cache, timeout, confine_to, path=str(path), compiler=compiler, max_memory=max_memory
+            "file", options, cache, timeout, confine_to, path=str(path), compiler=compiler, runtime=runtime,
+            max_memory=max_memory,
         )
 
     @classmethod
@@ -917,6 +924,7 @@ class _IsolatedFront:
         base_dir: str | Path = ".",
         source: str | None = None,
         compiler: str = DEFAULT_COMPILER,
+        runtime: str | None = None,
         cache: CompileCache | None | bool = True,
         max_memory: int = DEFAULT_MAX_MEMORY,
         timeout: float = DEFAULT_TIMEOUT,
@@ -934,6 +942,7 @@ class _IsolatedFront:
             definition=copy.deepcopy(definition),  # the caller's dict may change mid-run: not this
             base_dir=str(base_dir),
             compiler=compiler,
+            runtime=runtime,
             max_memory=max_memory,
         )
 
@@ -945,6 +954,7 @@ class _IsolatedFront:
         *,
         tag: str | None = None,
         compiler: str = DEFAULT_COMPILER,
+        runtime: str | None = None,
         cache: CompileCache | None | bool = True,
         max_memory: int = DEFAULT_MAX_MEMORY,
         timeout: float = DEFAULT_TIMEOUT,
@@ -961,6 +971,7 @@ class _IsolatedFront:
             params=copy.deepcopy(dict(params or {})),
             tag=tag,
             compiler=compiler,
+            runtime=runtime,
             max_memory=max_memory,
         )
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Union
 
-import wasmer
 
 from ingesthost.document import IngestDocument
 from ingesthost.engine import Engine
 from ingesthost.guest import GuestInstance, GuestModule
 from ingesthost.processors import WasmProcessor
+from ingesthost.runtime import wat2wasm
 
 WAT_DIR = Path(__file__).resolve().parent / "wat"
 
@@ -49,9 +49,9 @@ def wat_bytes(path_or_text: Union[str, Path]) -> bytes:
     ):
         path = Path(path_or_text).resolve()
         if path not in _wasm_cache:
-            _wasm_cache[path] = bytes(wasmer.wat2wasm(path.read_text(encoding="utf-8")))
+            _wasm_cache[path] = bytes(wat2wasm(path.read_text(encoding="utf-8")))
         return _wasm_cache[path]
-    return bytes(wasmer.wat2wasm(path_or_text))
+    return bytes(wat2wasm(path_or_text))
 
 
 def compile_wat(path_or_text: Union[str, Path], engine: Engine | None = None, name: str | None = None) -> GuestModule:
@@ -75,7 +75,7 @@ def wat_processor(
 
 
 def exports_of(target: Union[GuestInstance, WasmProcessor]) -> Any:
-    """The wasmer exports of an instance, or of a processor's current instance."""
+    """The exports of an instance, or of a processor's current instance."""
     instance = target._instance if isinstance(target, WasmProcessor) else target
     assert instance is not None, "the processor has no live instance"
     return instance._instance.exports
@@ -152,7 +152,7 @@ class Driver:
 
     @property
     def memory_size(self) -> int:
-        return self.exports.memory.data_size
+        return len(memoryview(self.exports.memory.buffer))
 
     def write(self, addr: int, data: bytes) -> None:
         memoryview(self.exports.memory.buffer)[addr : addr + len(data)] = data

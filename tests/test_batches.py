@@ -17,12 +17,12 @@ from typing import Any
 
 import orjson
 import pytest
-import wasmer
 
 from ingesthost import Pipeline
 from ingesthost.ndjson import read_records
 from ingesthost.runner import run
 from ingesthost.workers import IsolatedPipeline
+from ingesthost.runtime import wat2wasm
 
 WAT = Path(__file__).resolve().parent / "wat" / "batch_modes.wat"
 
@@ -45,7 +45,7 @@ def guest(tmp_path_factory: pytest.TempPathFactory) -> Any:
     def build(mode: int) -> Path:
         path = directory / f"batch{mode}.wasm"
         if not path.exists():
-            path.write_bytes(wasmer.wat2wasm(source.replace("MODE", str(mode))))
+            path.write_bytes(wat2wasm(source.replace("MODE", str(mode))))
         return path
 
     return build

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-import wasmer
 
 from ingesthost.cli import default_failures_path, main
+from ingesthost.runtime import wat2wasm
 
 ROOT = Path(__file__).resolve().parent.parent
 WASM = ROOT / "fixtures" / "wasm"
@@ -29,7 +29,7 @@ def read_ndjson(path: Path) -> list[dict]:
 @pytest.fixture(scope="module")
 def fail_guest(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("guests") / "fail_on_field.wasm"
-    path.write_bytes(wasmer.wat2wasm((ROOT / "tests" / "wat" / "cli_fail_on_field.wat").read_text()))
+    path.write_bytes(wat2wasm((ROOT / "tests" / "wat" / "cli_fail_on_field.wat").read_text()))
     return path
 
 

@@ -175,7 +175,7 @@ def _bad_artifacts(good: bytes) -> dict[str, tuple[bytes, str]]:
         "truncated header": (good[:20], "truncated or corrupt header"),
         "flipped byte": (bytes(flipped), "checksum mismatch"),
         "bad magic": (b"XXXXXXXX" + good[8:], "not a WebAssembly module"),
-        "other wasmer": (_reheader(good, wasmer_version="2.3.0"), "built by wasmer 2.3.0"),
+        "other wasmer": (_reheader(good, runtime_version="2.3.0"), "built by wasmer 2.3.0"),
         "other engine": (_reheader(good, engine="jit"), "unknown engine [jit]"),
         "other target": (_reheader(good, target="aarch64-unknown-linux-gnu"), "built for target aarch64-unknown-linux-gnu"),
         "missing cpu feature": (_reheader(good, cpu_features=("sse2", "avx1024")), "needs CPU features this host lacks: avx1024"),
@@ -256,7 +256,7 @@ def test_compile_refuses_modules_the_host_would_refuse(tmp_path: Path) -> None:
 def test_native_engine_needs_llvm_and_gcc(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(CompilerUnavailableError, match="native engine needs the llvm compiler"):
         Engine("cranelift", "native")
-    import ingesthost.engine as engine_module
+    import ingesthost.runtime.wasmer_backend as engine_module
 
     monkeypatch.setattr(engine_module.shutil, "which", lambda name: None)
     with pytest.raises(CompilerUnavailableError, match="apt-get install gcc"):
@@ -264,7 +264,7 @@ def test_native_engine_needs_llvm_and_gcc(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_missing_libtinfo_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    import ingesthost.engine as engine_module
+    import ingesthost.runtime.wasmer_backend as engine_module
 
     def no_library(*args: object, **kwargs: object) -> None:
         raise OSError("libtinfo.so.5: cannot open shared object file")

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import wasmer
 
 from ingesthost import IngestDocument, Status
 from ingesthost.abi import HostCalls
 from ingesthost.engine import Engine
 from ingesthost.guest import GuestModule
 from ingesthost.processors import WasmProcessor
+from ingesthost.runtime import available, wat2wasm
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTOR_DIR = ROOT / "abi_spec" / "vectors"
@@ -65,10 +65,10 @@ class DirectHost:
 
     def __init__(self, engine: Engine) -> None:
         self.host = HostCalls(logging.getLogger("ingesthost.test.conformance"))
-        module = wasmer.Module(engine.store, wasmer.wat2wasm(MEMORY_GUEST))
-        self.instance = wasmer.Instance(module, self.host.import_object(engine.store))
-        self.memory = self.instance.exports.memory
-        self.host.bind(self.memory, self.instance.exports.malloc)
+        module = engine.compile(wat2wasm(MEMORY_GUEST))
+        self.instance = engine.impl.instantiate(module, self.host.host_imports())
+        self.memory = self.instance.memory
+        self.host.bind(self.memory, self.instance.export("malloc"))
         self.scratch = 1024
 
     def place(self, data: bytes) -> int:
@@ -96,6 +96,12 @@ class DirectHost:
         if op == "remove_field":
             return self.host.remove_field(key_ptr, len(key)), None
         raise AssertionError(f"unknown op {op}")
+
+
+@pytest.fixture(scope="module", params=available())
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """Every vector runs on every installed runtime: the ABI is the same byte for byte."""
+    return Engine("cranelift", runtime=request.param)
 
 
 @pytest.fixture(scope="module")

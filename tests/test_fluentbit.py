@@ -16,12 +16,12 @@ from typing import Any
 
 import msgpack
 import pytest
-import wasmer
 
 from ingesthost import IsolatedPipeline, Pipeline, ProcessorError
 from ingesthost.errors import PipelineConfigError
 from ingesthost.inspection import inspect_module
 from ingesthost.processors.fluentbit import FluentBitProcessor, parse_time
+from ingesthost.runtime import wat2wasm
 
 ROOT = Path(__file__).resolve().parent.parent
 WAT = ROOT / "tests" / "wat"
@@ -39,7 +39,7 @@ def wasm_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every tests/wat/fluentbit_*.wat compiled to a .wasm file."""
     directory = tmp_path_factory.mktemp("fluentbit")
     for wat in sorted(WAT.glob("fluentbit_*.wat")):
-        (directory / (wat.stem + ".wasm")).write_bytes(wasmer.wat2wasm(wat.read_text(encoding="utf-8")))
+        (directory / (wat.stem + ".wasm")).write_bytes(wat2wasm(wat.read_text(encoding="utf-8")))
     return directory
 
 

@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import wasmer
 
 from ingesthost import Pipeline, ProcessorError
+from ingesthost.engine import Engine
 from ingesthost.inspection import inspect_module
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,13 +94,13 @@ def test_build_is_reproducible(tmp_path: Path) -> None:
 
 def test_modules_have_the_shape_asked_for() -> None:
     """No allocator exported by either; the C one imports its libc from env only."""
-    store = wasmer.Store()
-    wrap = wasmer.Module(store, WRAP_TAG.read_bytes())
+    engine = Engine("cranelift")
+    wrap = engine.compile(WRAP_TAG.read_bytes())
     assert sorted((i.module, i.name) for i in wrap.imports) == [
         ("env", name) for name in ("free", "malloc", "memcpy", "printf", "sprintf", "strlen")
     ]
     assert sorted(e.name for e in wrap.exports) == ["filter_wrap_tag", "memory"]
-    count = wasmer.Module(store, COUNT_KEYS.read_bytes())
+    count = engine.compile(COUNT_KEYS.read_bytes())
     assert list(count.imports) == []
     assert "malloc" not in {e.name for e in count.exports}
     for module, function in ((WRAP_TAG, "filter_wrap_tag"), (COUNT_KEYS, "filter_count_keys")):

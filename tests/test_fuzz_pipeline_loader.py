@@ -163,6 +163,16 @@ PROCESSOR_OPTIONS: dict[str, dict[str, tuple[bool, st.SearchStrategy]]] = {
         "salt": (False, plain_text),
         "ignore_missing": (False, st.booleans()),
     },
+    "community_id": {
+        "source_ip": (False, field_paths),
+        "destination_ip": (False, field_paths),
+        "source_port": (False, field_paths),
+        "destination_port": (False, field_paths),
+        "transport": (False, field_paths),
+        "target_field": (False, field_paths),
+        "seed": (False, st.integers(min_value=0, max_value=65535)),
+        "ignore_missing": (False, st.booleans()),
+    },
     "kv": {
         "field": (True, field_paths),
         "field_split": (True, st.sampled_from([" ", "&", ",\\s*"])),

@@ -30,7 +30,6 @@ from typing import Any, Callable
 
 import orjson
 import pytest
-import wasmer
 
 from helpers import Driver, load_wat
 from ingesthost import IsolatedPipeline, Pipeline, ProcessorError, abi
@@ -38,6 +37,7 @@ from ingesthost.document import IngestDocument
 from ingesthost.errors import IngestHostError, ModuleLoadError
 from ingesthost.guest import GuestTrap
 from ingesthost.processors import Processor
+from ingesthost.runtime import wat2wasm
 
 ROOT = Path(__file__).resolve().parent.parent
 WAT = ROOT / "tests" / "wat"
@@ -59,7 +59,7 @@ def guests(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "trap_after_failed_call",
     ):
         path = directory / f"{name}.wasm"
-        path.write_bytes(wasmer.wat2wasm((WAT / f"{name}.wat").read_text()))
+        path.write_bytes(wat2wasm((WAT / f"{name}.wat").read_text()))
         paths[name] = path
     return paths
 
@@ -403,7 +403,7 @@ def test_compiling_is_not_counted_in_load_timeout(tmp_path: Path) -> None:
     from ingesthost.engine import Engine
 
     started = time.perf_counter()
-    wasmer.Module(Engine("cranelift").store, BENCH_EDIT.read_bytes())
+    Engine("cranelift").compile(BENCH_EDIT.read_bytes())
     compile_seconds = time.perf_counter() - started
     load_timeout = max(compile_seconds / 4, 0.02)
     with IsolatedPipeline.from_module(BENCH_EDIT, cache=False, load_timeout=load_timeout) as pipeline:

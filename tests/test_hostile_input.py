@@ -11,6 +11,7 @@ import pytest
 from ingesthost.cli import main
 from ingesthost.document import MAX_DEPTH
 from ingesthost.ndjson import OVERSIZE_KEEP, read_records
+from ingesthost.runtime import wat2wasm
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_EDIT = ROOT / "fixtures" / "wasm" / "bench_edit.wasm"
@@ -119,7 +120,7 @@ def test_gigantic_put_field_value_is_taken_and_the_run_goes_on(tmp_path: Path) -
     from ingesthost import Pipeline
 
     module = tmp_path / "gigantic.wasm"
-    module.write_bytes(wasmer.wat2wasm((ROOT / "tests" / "wat" / "hostile_gigantic_put.wat").read_text()))
+    module.write_bytes(wat2wasm((ROOT / "tests" / "wat" / "hostile_gigantic_put.wat").read_text()))
     size = 50 * 1024 * 1024
     with Pipeline.from_module(module, cache=False) as pipeline:
         exports = pipeline.processors[0]._instance._instance.exports

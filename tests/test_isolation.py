@@ -31,7 +31,6 @@ from typing import Any
 
 import orjson
 import pytest
-import wasmer
 
 from ingesthost import IsolatedPipeline, Pipeline, PipelineConfigError, ProcessorError
 from ingesthost.document import IngestDocument
@@ -41,6 +40,7 @@ from ingesthost.ndjson import read_records
 from ingesthost.processors import Processor
 from ingesthost.runner import run
 from ingesthost.workers import WorkerError
+from ingesthost.runtime import wat2wasm
 
 ROOT = Path(__file__).resolve().parent.parent
 WAT = ROOT / "tests" / "wat"
@@ -56,7 +56,7 @@ def guests(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     paths = {}
     for name in ("hostile_loop", "hostile_loop_hostcalls", "hostile_recursion", "hostile_crash"):
         path = directory / f"{name}.wasm"
-        path.write_bytes(wasmer.wat2wasm((WAT / f"{name}.wat").read_text()))
+        path.write_bytes(wat2wasm((WAT / f"{name}.wat").read_text()))
         paths[name] = path
     return paths
 
@@ -69,7 +69,7 @@ def crashing_artifact(guests: dict[str, Path], tmp_path_factory: pytest.TempPath
     from ingesthost import artifact
 
     source = guests["hostile_crash"].read_bytes()
-    module = wasmer.Module(Engine("cranelift").store, source)
+    module = Engine("cranelift", runtime="wasmer").compile(source)
     payload = module.serialize()
     needle = b"\xb8\x78\x56\x34\x12"  # mov eax, 0x12345678
     assert payload.count(needle) == 1, "Cranelift's code for $boom changed: update the patch"
@@ -82,6 +82,8 @@ def crashing_artifact(guests: dict[str, Path], tmp_path_factory: pytest.TempPath
         source_sha256=hashlib.sha256(source).hexdigest(),
         payload_sha256=hashlib.sha256(patched).hexdigest(),
         payload_size=len(patched),
+        runtime="wasmer",
+        runtime_version=Engine("cranelift", runtime="wasmer").backend.VERSION,
     )
     path = tmp_path_factory.mktemp("tampered") / "crash.ihu"
     path.write_bytes(artifact.encode_artifact(header, patched))
@@ -480,7 +482,7 @@ def test_guest_logs_reach_the_parents_loggers(tmp_path: Path, caplog: pytest.Log
     document that is kept is logged; one that became a failure message is not
     logged again (the failure record carries it)."""
     module = tmp_path / "log_then_keep.wasm"
-    module.write_bytes(wasmer.wat2wasm("""
+    module.write_bytes(wat2wasm("""
       (module
         (import "elastic" "elastic_log" (func $log (param i32 i32 i32) (result i32)))
         (memory (export "memory") 1)
@@ -490,7 +492,7 @@ def test_guest_logs_reach_the_parents_loggers(tmp_path: Path, caplog: pytest.Log
           (drop (call $log (i32.const 3) (i32.const 16) (i32.const 11)))
           (i32.const 0)))"""))
     failing = tmp_path / "fail.wasm"
-    failing.write_bytes(wasmer.wat2wasm((WAT / "cli_fail_on_field.wat").read_text()))
+    failing.write_bytes(wat2wasm((WAT / "cli_fail_on_field.wat").read_text()))
     caplog.set_level(logging.ERROR, logger="ingesthost.guest")
     with IsolatedPipeline.from_module(module, tag="logger") as isolated:
         (result,) = list(isolated.process_many([{"a": 1}]))

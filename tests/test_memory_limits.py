@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import wasmer
 
 from ingesthost import ModuleLoadError, Pipeline, PipelineConfigError, ProcessorError
 from ingesthost.loader import compile_artifact
 from ingesthost.wasm_binary import WASM_PAGE, WasmFormatError, cap_memory, parse_size
+from ingesthost.engine import Engine
+from ingesthost.runtime import Extern, wat2wasm
 
 ROOT = Path(__file__).resolve().parent.parent
 WAT = ROOT / "tests" / "wat"
@@ -17,16 +18,16 @@ WASM = ROOT / "fixtures" / "wasm"
 
 
 def memory_module(memory: str) -> bytes:
-    return wasmer.wat2wasm(
+    return wat2wasm(
         f"(module (memory (export \"memory\") {memory})"
         " (func (export \"malloc\") (param i32) (result i32) (i32.const 8))"
         " (func (export \"process\") (result i32) (i32.const 0)))"
     )
 
 
-def memory_type(data: bytes) -> wasmer.MemoryType:
-    module = wasmer.Module(wasmer.Store(), data)
-    return next(e.type for e in module.exports if e.name == "memory")
+def memory_type(data: bytes) -> Extern:
+    module = Engine("cranelift").compile(data)
+    return next(e for e in module.exports if e.name == "memory")
 
 
 @pytest.mark.parametrize(
@@ -44,7 +45,7 @@ def test_cap_memory_rewrites_only_the_maximum(declared: str, cap: int, expected_
 
 
 def test_cap_memory_keeps_modules_without_memory_and_big_leb_values() -> None:
-    no_memory = wasmer.wat2wasm("(module (func (export \"f\")))")
+    no_memory = wat2wasm("(module (func (export \"f\")))")
     assert cap_memory(no_memory, 10) == (no_memory, [])
     data = memory_module("129 40000")  # both limits need multi-byte LEB128
     capped, limits = cap_memory(data, 300)
@@ -73,7 +74,7 @@ def test_parse_size_refuses(bad: object) -> None:
 
 def test_memory_bomb_fails_its_document_and_the_next_one_runs(tmp_path: Path) -> None:
     module = tmp_path / "bomb.wasm"
-    module.write_bytes(wasmer.wat2wasm((WAT / "hostile_memory_bomb.wat").read_text()))
+    module.write_bytes(wat2wasm((WAT / "hostile_memory_bomb.wat").read_text()))
     with Pipeline.from_module(module, tag="bomb", max_memory=4 << 20, cache=False) as pipeline:
         results = list(pipeline.process_many([{"small": 1}, {"big": 1}, {"small": 2}, {"big": 2}, {"small": 3}]))
         assert [r.status for r in results] == ["ok", "failed", "ok", "failed", "ok"]
@@ -90,7 +91,7 @@ def test_memory_bomb_fails_its_document_and_the_next_one_runs(tmp_path: Path) ->
 
 def test_memory_bomb_with_the_default_cap_stops_at_256_mib(tmp_path: Path) -> None:
     module = tmp_path / "bomb.wasm"
-    module.write_bytes(wasmer.wat2wasm((WAT / "hostile_memory_bomb.wat").read_text()))
+    module.write_bytes(wat2wasm((WAT / "hostile_memory_bomb.wat").read_text()))
     with Pipeline.from_module(module, cache=False) as pipeline:
         with pytest.raises(ProcessorError, match="max_memory of 256 MiB"):
             pipeline.process({"big": 1})

@@ -10,11 +10,11 @@ from __future__ import annotations
 import ctypes
 import logging
 
-import wasmer
 
 from ingesthost import IngestDocument
 from ingesthost.abi import STABLE_MEMORY_BASE, HostCalls
 from ingesthost.engine import Engine
+from ingesthost.runtime import wat2wasm
 
 GROWING_GUEST = """
 (module
@@ -32,8 +32,8 @@ def _base(view: memoryview) -> int:
 
 def test_growing_memory_keeps_its_base(engine: Engine) -> None:
     assert STABLE_MEMORY_BASE
-    instance = wasmer.Instance(wasmer.Module(engine.store, wasmer.wat2wasm(GROWING_GUEST)))
-    memory = instance.exports.memory
+    instance = engine.impl.instantiate(engine.compile(wat2wasm(GROWING_GUEST)), {})
+    memory = instance.memory
     before = _base(memoryview(memory.buffer))
     for _ in range(50):
         memory.grow(100)
@@ -43,16 +43,14 @@ def test_growing_memory_keeps_its_base(engine: Engine) -> None:
 
 def test_cached_view_follows_growth_during_get_field(engine: Engine) -> None:
     host = HostCalls(logging.getLogger("test"))
-    instance = wasmer.Instance(
-        wasmer.Module(engine.store, wasmer.wat2wasm(GROWING_GUEST)), host.import_object(engine.store)
-    )
-    host.bind(instance.exports.memory, instance.exports.malloc)
+    instance = engine.impl.instantiate(engine.compile(wat2wasm(GROWING_GUEST)), host.host_imports())
+    host.bind(instance.memory, instance.export("malloc"))
     host.document = IngestDocument({"k": "v" * 100})
-    memoryview(instance.exports.memory.buffer)[0:1] = b"k"
+    memoryview(instance.memory.buffer)[0:1] = b"k"
     for round_ in range(3):
         # each get grows memory by a page and places the value in the new page
         assert host.get_field(0, 1, 16, 20) == 0
-        view = memoryview(instance.exports.memory.buffer)
+        view = memoryview(instance.memory.buffer)
         ptr = int.from_bytes(view[16:20], "little")
         length = int.from_bytes(view[20:24], "little")
         assert ptr == 65536 * (round_ + 1)

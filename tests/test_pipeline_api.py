@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-import wasmer
 
 import ingesthost
 from ingesthost import (
@@ -16,6 +15,7 @@ from ingesthost import (
     PipelineConfigError,
     ProcessorError,
 )
+from ingesthost.runtime import wat2wasm
 
 ROOT = Path(__file__).resolve().parent.parent
 WAT = ROOT / "tests" / "wat" / "cli_fail_on_field.wat"
@@ -25,7 +25,7 @@ WAT = ROOT / "tests" / "wat" / "cli_fail_on_field.wat"
 def pipeline_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("pipeline")
     (folder / "guests").mkdir()
-    (folder / "guests" / "check.wasm").write_bytes(wasmer.wat2wasm(WAT.read_text()))
+    (folder / "guests" / "check.wasm").write_bytes(wat2wasm(WAT.read_text()))
     path = folder / "pipeline.yml"
     path.write_text(
         "description: test pipeline\n"
@@ -128,7 +128,7 @@ def test_empty_pipeline_passes_documents_through() -> None:
     ],
 )
 def test_pipeline_validation_errors(tmp_path: Path, text: str, expected: str) -> None:
-    (tmp_path / "m.wasm").write_bytes(wasmer.wat2wasm(WAT.read_text()))
+    (tmp_path / "m.wasm").write_bytes(wat2wasm(WAT.read_text()))
     path = tmp_path / "p.yml"
     path.write_text(text)
     with pytest.raises(PipelineConfigError) as info:

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from ingesthost.runtime import wat2wasm
 
 ROOT = Path(__file__).resolve().parent.parent
 WASM = ROOT / "fixtures" / "wasm"
@@ -475,7 +476,7 @@ def looping_guest(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import wasmer
 
     path = tmp_path_factory.mktemp("guests") / "hostile_loop.wasm"
-    path.write_bytes(wasmer.wat2wasm((ROOT / "tests" / "wat" / "hostile_loop.wat").read_text()))
+    path.write_bytes(wat2wasm((ROOT / "tests" / "wat" / "hostile_loop.wat").read_text()))
     return path
 
 
@@ -512,7 +513,7 @@ def test_params_for_a_module_without_configure_are_warned_about(work: Path) -> N
     import wasmer
 
     module = work / "noconf.wasm"
-    module.write_bytes(wasmer.wat2wasm((ROOT / "tests" / "wat" / "cli_fail_on_field.wat").read_text()))
+    module.write_bytes(wat2wasm((ROOT / "tests" / "wat" / "cli_fail_on_field.wat").read_text()))
     result = run("process", "in.ndjson", "-m", str(module), "--param", "field=x", "-o", "o.ndjson", cwd=work)
     assert b"exports no configure function: its params (field) are ignored" in result.stderr
     quiet = run("process", "in.ndjson", "-m", str(module), "-o", "o.ndjson", cwd=work)

@@ -30,12 +30,12 @@ from typing import Any
 
 import orjson
 import pytest
-import wasmer
 
 from ingesthost import IsolatedPipeline, Pipeline, PipelineConfigError, ProcessorError
 from ingesthost.config import MAX_PIPELINE_FILE_BYTES, PipelineSnapshot
 from ingesthost.loader import CompileCache
 from ingesthost.pipeline import take_snapshot
+from ingesthost.runtime import wat2wasm
 
 ROOT = Path(__file__).resolve().parent.parent
 WAT = ROOT / "tests" / "wat"
@@ -45,7 +45,7 @@ BENCH_EDIT = WASM / "bench_edit.wasm"
 
 def wat_file(name: str, directory: Path, as_name: str | None = None) -> Path:
     path = directory / (as_name or f"{name}.wasm")
-    path.write_bytes(wasmer.wat2wasm((WAT / f"{name}.wat").read_text()))
+    path.write_bytes(wat2wasm((WAT / f"{name}.wat").read_text()))
     return path
 
 

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-import wasmer
 
 from ingesthost import Pipeline, PipelineConfigError
+from ingesthost.runtime import wat2wasm
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def guest(tmp_path: Path) -> Path:
     path = tmp_path / "wasi_guest.wasm"
-    path.write_bytes(wasmer.wat2wasm((ROOT / "tests" / "wat" / "wasi_env_print.wat").read_text()))
+    path.write_bytes(wat2wasm((ROOT / "tests" / "wat" / "wasi_env_print.wat").read_text()))
     return path
 
 

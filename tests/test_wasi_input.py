@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-import wasmer
+from ingesthost.runtime import wat2wasm
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "fixtures" / "wasi_input"
@@ -51,7 +51,7 @@ PROGRAM = """
 def wat_program(path: Path, text: str, body: str) -> Path:
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     source = PROGRAM.replace("{TEXT}", escaped).replace("{LENGTH}", str(len(text.encode()))).replace("{BODY}", body)
-    path.write_bytes(wasmer.wat2wasm(source))
+    path.write_bytes(wat2wasm(source))
     return path
 
 

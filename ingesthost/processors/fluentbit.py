@@ -84,7 +84,7 @@ class FluentBitProcessor(Processor):
         self.module = module
         self.shape: fluentbit.FluentBitShape = module.shape
         if function_name not in self.shape.filters:
-            exports = {e.name: e.type for e in module.module.exports}
+            exports = {e.name: e for e in module.module.exports}
             if function_name in exports:
                 problem = (
                     f"export `{function_name}` does not have the Fluent Bit filter signature "

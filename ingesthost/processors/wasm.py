@@ -11,7 +11,7 @@ import orjson
 from .. import abi
 from ..document import MAX_DEPTH, IngestDocument, format_timestamp, nesting_depth
 from ..errors import ProcessorError
-from ..guest import GuestInstance, GuestModule, GuestTrap, encode_params
+from ..guest import GuestInstance, GuestModule, GuestTimeout, GuestTrap, encode_params
 from ..wasi import WasiGrant
 from .base import BatchResult, Processor
 
@@ -25,6 +25,10 @@ logger = logging.getLogger(__name__)
 #: same for one set-up call of a new instance (start function, ``_initialize``,
 #: ``configure``) under the load time limit.
 watchdog: Any = None
+
+#: Seconds one guest call may take when neither the processor nor its
+#: pipeline sets ``timeout`` (the worker processes' default too).
+DEFAULT_TIMEOUT = 1.0
 
 
 class WasmProcessor(Processor):
@@ -47,8 +51,11 @@ class WasmProcessor(Processor):
         super().__init__(tag=tag, description=description)
         self.module = module
         #: Seconds one guest call may take (None: the pipeline's or the run's
-        #: default). Enforced only where a watchdog is installed (worker processes).
+        #: default). Enforced by the watchdog in worker processes, and in-process
+        #: by runtimes that can interrupt a guest (wasmtime).
         self.timeout = timeout
+        #: Whether this process stops a call at its deadline (no watchdog, a runtime that can).
+        self._interrupts = module.engine.interrupts
         #: WASI granted to this processor (None: denied, the default).
         self.wasi = wasi
         self.params = dict(params or {})
@@ -71,6 +78,10 @@ class WasmProcessor(Processor):
 
     def _new_instance(self) -> GuestInstance:
         return self.module.instantiate(self._params_json, self.logger, wasi=self.wasi)
+
+    @property
+    def _seconds(self) -> float:
+        return self.timeout if self.timeout is not None else DEFAULT_TIMEOUT
 
     def execute(self, document: IngestDocument) -> IngestDocument | None:
         watch = watchdog
@@ -108,6 +119,8 @@ class WasmProcessor(Processor):
             instance = self._live_instance()
         except ProcessorError as exc:
             return [exc] * len(documents)
+        if self._interrupts and watchdog is None:  # n documents, n times the time limit
+            instance.set_time_limit(self._seconds * len(documents))
         dumps = orjson.dumps
         sources = [dumps(document.source) for document in documents]
         metas = [None if document.ingest_or_none is None else dumps(document.ingest) for document in documents]
@@ -178,8 +191,17 @@ class WasmProcessor(Processor):
 
     def _execute(self, document: IngestDocument) -> IngestDocument | None:
         instance = self._live_instance()
+        if self._interrupts and watchdog is None:
+            instance.set_time_limit(self._seconds)
         try:
             code, last_error = instance.process(document)
+        except GuestTimeout:
+            instance.close()
+            self._instance = None
+            raise ProcessorError(
+                f"guest ran longer than its {self._seconds:g} s timeout (interrupted in-process by {self.module.engine.runtime})",
+                processor_type=self.type, tag=self.tag, kind="timeout",
+            ) from None
         except GuestTrap as trap:
             instance.close()
             self._instance = None
