@@ -443,6 +443,7 @@ def open_pipeline(
     max_memory: int = DEFAULT_MAX_MEMORY,
     confine_to: str | Path | None = None,
     runtime: str | None = None,
+    source_name: str | None = None,
 ) -> Pipeline | IsolatedPipeline | WorkerPool:
     """Load a pipeline and run it where ``isolation`` and ``workers`` say.
 
@@ -467,7 +468,8 @@ def open_pipeline(
     limits, several workers and restarts do not apply there and are refused).
 
     ``compiler``, ``runtime``, ``cache``, ``max_memory`` and ``confine_to``
-    are those of ``Pipeline.from_file``. Every kind has ``process``, ``process_many``,
+    are those of ``Pipeline.from_file``; ``source_name`` names a definition
+    (a dict) in messages and gives its pipeline id. Every kind has ``process``, ``process_many``,
     ``run``, ``run_blocks``, ``stats``, ``close``, ``restarts``, ``timeouts``
     and ``crashes``, and is a context manager.
     """
@@ -484,8 +486,8 @@ def open_pipeline(
         raise IngestHostError("params and tag apply to a module; put them in the pipeline")
     if module is not None and confine_to is not None:
         raise IngestHostError("confine_to applies to pipeline files and definitions, not to a module given directly")
-    if base_dir is not None and not isinstance(source, dict):
-        raise IngestHostError("base_dir applies to a definition (a dict)")
+    if (base_dir is not None or source_name is not None) and not isinstance(source, dict):
+        raise IngestHostError("base_dir and source_name apply to a definition (a dict)")
     load = {"compiler": compiler, "runtime": runtime, "cache": cache, "max_memory": max_memory}
 
     if isolation == "none":
@@ -505,7 +507,9 @@ def open_pipeline(
         if module is not None:
             return Pipeline.from_module(module, params, tag=tag, **load)
         if isinstance(source, dict):
-            return Pipeline.from_definition(source, base_dir=base_dir or ".", confine_to=confine_to, **load)
+            return Pipeline.from_definition(
+                source, base_dir=base_dir or ".", source=source_name, confine_to=confine_to, **load
+            )
         assert source is not None
         return Pipeline.from_file(source, confine_to=confine_to, **load)
 
@@ -524,7 +528,9 @@ def open_pipeline(
     if module is not None:
         return kind.from_module(module, params, tag=tag, **load, **options)
     if isinstance(source, dict):
-        return kind.from_definition(source, base_dir=base_dir or ".", confine_to=confine_to, **load, **options)
+        return kind.from_definition(
+            source, base_dir=base_dir or ".", source=source_name, confine_to=confine_to, **load, **options
+        )
     assert source is not None
     return kind.from_file(source, confine_to=confine_to, **load, **options)
 

@@ -228,59 +228,14 @@ def open_stored_pipeline(
     return open_definition(definition, source, isolation=isolation, workers=workers, confine_to=confine_to, **options)
 
 
-def open_definition(
-    definition: dict[str, Any],
-    source: str,
-    *,
-    isolation: str = "process",
-    workers: int = 1,
-    confine_to: str | Path | None = None,
-    compiler: str | None = None,
-    cache: Any = True,
-    max_memory: int | None = None,
-    timeout: float | None = None,
-    load_timeout: float | None = None,
-    max_restarts: int | None = None,
-    **options: Any,
-) -> Any:
-    """:func:`ingesthost.pool.open_pipeline` for a definition that has a source
-    name (which ``open_pipeline`` does not take for a dict): a
-    :class:`~ingesthost.pipeline.Pipeline`, an ``IsolatedPipeline`` or a
-    ``WorkerPool``, by the same rules."""
-    from .engine import DEFAULT_COMPILER
-    from .loader import DEFAULT_MAX_MEMORY
-    from .pipeline import Pipeline
-    from .pool import WorkerPool
-    from .workers import DEFAULT_LOAD_TIMEOUT, DEFAULT_TIMEOUT, IsolatedPipeline
+def open_definition(definition: dict[str, Any], source: str, **options: Any) -> Any:
+    """:func:`ingesthost.pool.open_pipeline` for a stored definition, named by
+    its URL (``source``): a :class:`~ingesthost.pipeline.Pipeline`, an
+    ``IsolatedPipeline`` or a ``WorkerPool``, by the same rules. Its base
+    directory is unused: relative paths were refused (check_stored_definition)."""
+    from .pool import open_pipeline
 
-    load: dict[str, Any] = {
-        "base_dir": Path.cwd(),  # unused: relative paths were refused (check_stored_definition)
-        "source": source,
-        "confine_to": confine_to,
-        "compiler": compiler or DEFAULT_COMPILER,
-        "cache": cache,
-        "max_memory": DEFAULT_MAX_MEMORY if max_memory is None else max_memory,
-    }
-    if isolation == "none":
-        for name, value in (("timeout", timeout), ("load_timeout", load_timeout), ("max_restarts", max_restarts)):
-            if value is not None:
-                raise IngestHostError(f"{name} needs isolation='process': guests in this process cannot be stopped")
-        if workers != 1:
-            raise IngestHostError("several workers need isolation='process'")
-        return Pipeline.from_definition(definition, **load)
-    if isolation != "process":
-        raise IngestHostError(f"isolation must be 'process' or 'none', found {isolation!r}")
-    kind: Any = IsolatedPipeline if workers == 1 else WorkerPool
-    if workers != 1:
-        options["workers"] = workers
-    return kind.from_definition(
-        definition,
-        timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
-        load_timeout=DEFAULT_LOAD_TIMEOUT if load_timeout is None else load_timeout,
-        max_restarts=max_restarts,
-        **load,
-        **options,
-    )
+    return open_pipeline(definition, base_dir=Path.cwd(), source_name=source, **options)
 
 
 def check_process_args(args: Any) -> None:

@@ -18,6 +18,26 @@ if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "wasmer_only: tests wasmer's own features (LLVM, Singlepass, native artifacts, cross-compiling, its "
+        "machine code): run on wasmer even where wasmtime is the default, refused by name on wasmtime "
+        "(tests/test_runtimes.py), and not run where wasmer is not installed (CPython 3.11+)",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _wasmer_only(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("wasmer_only") is None:
+        return
+    from ingesthost import runtime
+
+    if "wasmer" not in runtime.available():
+        pytest.skip("tests a feature of the wasmer runtime, which is installed on CPython 3.10 only")
+    monkeypatch.setenv(runtime.DEFAULT_ENV, "wasmer")
+
+
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     """One Cranelift engine for the session (compiling is the slow part)."""

@@ -22,6 +22,9 @@ WASM = ROOT / "fixtures" / "wasm"
 SAMPLE = ROOT / "fixtures" / "sample" / "access.ndjson"
 MODIFY_FIELDS = ROOT.parent / "shared" / "thirdparty" / "elastic-ingest-wasm-go" / "modify_fields.wasm.gz"
 
+# wasmer's compilers, engines and artifacts (wasmtime's refusals of them: tests/test_runtimes.py)
+pytestmark = pytest.mark.wasmer_only
+
 # (module, params) pairs whose output does not depend on the clock
 GUESTS = [
     ("kv_parse.wasm", {"field": "message", "target_field": "kv"}),
@@ -48,7 +51,7 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str, 
     for name, _ in GUESTS:
         for compiler, engine in [("cranelift", "universal"), ("singlepass", "universal"), ("llvm", "universal"), ("llvm", "native")]:
             out = folder / f"{Path(name).stem}.{compiler}.{art.SUFFIXES[engine][1:]}"
-            compile_artifact(WASM / name, out, compiler=compiler, engine=engine)
+            compile_artifact(WASM / name, out, compiler=compiler, engine=engine, runtime="wasmer")
             built[(name, compiler, engine)] = out
     return built
 
@@ -157,7 +160,7 @@ def test_no_cache_writes_nothing(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def good_artifact(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     path = tmp_path_factory.mktemp("good") / "bench_edit.ihu"
-    compile_artifact(WASM / "bench_edit.wasm", path, compiler="cranelift")
+    compile_artifact(WASM / "bench_edit.wasm", path, compiler="cranelift", runtime="wasmer")
     return path.read_bytes()
 
 

@@ -386,3 +386,32 @@ def test_the_failure_file_may_not_be_a_pipeline_file(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert b"failure file pipelines/main.yml and pipeline file pipelines/main.yml are the same file" in done.stderr
     assert (tmp_path / "pipelines" / "main.yml").read_text() == PIPELINE
+
+
+def test_yaml_40_mutate_test_metadata(tmp_path: Path, noida: NoidaServer) -> None:
+    """40_mutate.yml "Test metadata": a pipeline that sets ``_index`` sends the
+    document to that index, with nothing of the metadata left in its source.
+    (ingesthost: the same for ``_id``, and ``rename`` of a source field onto ``_id``.)"""
+    (tmp_path / "pipelines").mkdir()
+    (tmp_path / "pipelines" / "my_pipeline.yml").write_text(
+        'description: _description\nprocessors:\n  - set: {field: _index, value: surprise}\n'
+    )
+    (tmp_path / "pipelines" / "ids.yml").write_text(
+        "processors:\n  - set: {field: _id, value: 'new-{{n}}'}\n  - rename: {field: key, target_field: _routing}\n"
+    )
+    server = serve(tmp_path, "--forward", f"es://127.0.0.1:{noida.port}")
+    try:
+        body = b'{"index":{"_index":"test","_id":"1","pipeline":"my_pipeline"}}\n{"field":"value"}\n'
+        answer = _post(server.url + "/_bulk?refresh=true", body)
+        assert answer["errors"] is False and answer["items"][0]["index"]["_index"] == "surprise"
+        got = target(noida).get(index="surprise", id="1")
+        assert got["_source"] == {"field": "value"}
+        assert not target(noida).exists(index="test", id="1")
+
+        body = b'{"index":{"_index":"idx","_id":"old","pipeline":"ids"}}\n{"n":7,"key":"user-7"}\n'
+        answer = _post(server.url + "/_bulk?refresh=true", body)
+        assert answer["errors"] is False and answer["items"][0]["index"]["_id"] == "new-7"
+        got = target(noida).get(index="idx", id="new-7", routing="user-7")
+        assert got["_source"] == {"n": 7}
+    finally:
+        server.stop()

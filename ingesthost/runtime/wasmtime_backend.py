@@ -24,6 +24,7 @@ from typing import Any, Callable
 import wasmtime
 from wasmtime import TrapCode
 
+from . import wasmtime_calls
 from .errors import GuestInterrupted, RuntimeUnavailableError
 from .types import Extern, HostImports, Signature
 
@@ -69,6 +70,16 @@ def call(fn: Callable[..., Any], *args: Any) -> Any:
         raise _runtime_error(trap) from None
     except wasmtime.WasmtimeError as exc:
         raise RuntimeError(_first_line(str(exc))) from None
+
+
+def _exception_of(error: Exception) -> RuntimeError:
+    """What a failed call raises: a trap in wasmer's words, a WASI exit as wasmer
+    reports it, any other wasmtime error by its first line."""
+    if isinstance(error, wasmtime.Trap):
+        return _runtime_error(error)
+    if isinstance(error, wasmtime.ExitTrap):
+        return RuntimeError(f"WASI exited with code: {error.code}")
+    return RuntimeError(_first_line(str(error)))
 
 
 def _runtime_error(trap: wasmtime.Trap) -> RuntimeError:
@@ -171,13 +182,36 @@ class _Exports:
             raise AttributeError(name)
         if isinstance(item, wasmtime.Memory):
             return _Memory(item, instance._store)
+        if isinstance(item, wasmtime.Global):
+            return _Global(item, instance._store)
         return instance.export(name)
 
 
+class _Global:
+    """A wasmtime global with wasmer's ``value`` attribute."""
+
+    def __init__(self, item: wasmtime.Global, store: wasmtime.Store) -> None:
+        self._item = item
+        self._store = store
+
+    @property
+    def value(self) -> Any:
+        return self._item.value(self._store)
+
+
 class Instance:
-    def __init__(self, engine: "Engine", store: wasmtime.Store, raw: wasmtime.Instance) -> None:
+    def __init__(
+        self,
+        engine: "Engine",
+        store: wasmtime.Store,
+        raw: wasmtime.Instance,
+        module: CompiledModule,
+        state: wasmtime_calls.CallState,
+    ) -> None:
         self._engine = engine
         self._store = store
+        self._state = state
+        self._sigs = {e.name: e.sig for e in module.exports if e.sig is not None}
         self._exports = raw.exports(store)
         memory = self._exports.get("memory")
         self.memory: Any = _Memory(memory, store) if isinstance(memory, wasmtime.Memory) else None
@@ -189,6 +223,9 @@ class Instance:
         traps, :class:`GuestInterrupted` when it passes its deadline."""
         func = self._exports[name]
         store = self._store
+        sig = self._sigs.get(name)
+        if sig is not None and wasmtime_calls.fits(sig):
+            return wasmtime_calls.export_call(func, store, sig, self._state, _exception_of)
         trap_class = wasmtime.Trap
         error_class = wasmtime.WasmtimeError
         exit_class = wasmtime.ExitTrap
@@ -214,6 +251,7 @@ class Instance:
         self._store.set_epoch_deadline(max(1, math.ceil(seconds / TICK_SECONDS)))
 
     def close(self) -> None:
+        self._state.open = False  # exported callables refuse from now on: the store's memory goes
         self.memory = None
         self._exports = None
         store, self._store = self._store, None
@@ -287,16 +325,21 @@ class Engine:
         if wasi is not None and any(i.module in ("wasi_snapshot_preview1", "wasi_unstable") for i in module.imports):
             store.set_wasi(_wasi_config(wasi, name))
             linker.define_wasi()
+        state = wasmtime_calls.CallState()
         for namespace, functions in imports.items():
             for fname, host in functions.items():
                 functype = wasmtime.FuncType([_VALTYPES[t]() for t in host.sig[0]], [_VALTYPES[t]() for t in host.sig[1]])
-                linker.define_func(namespace, fname, functype, host.fn)
+                if wasmtime_calls.fits(host.sig):
+                    wasmtime_calls.define_host(linker, namespace, fname, functype, host.fn, host.sig, state)
+                else:
+                    linker.define_func(namespace, fname, functype, host.fn)
         try:
             raw = call(linker.instantiate, store, module.raw)
         except BaseException:
+            state.open = False
             store.close()
             raise
-        return Instance(self, store, raw)
+        return Instance(self, store, raw, module, state)
 
 
 def _wasi_config(grant: Any, name: str) -> wasmtime.WasiConfig:
