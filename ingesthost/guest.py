@@ -23,6 +23,11 @@ from .errors import IngestHostError, ModuleLoadError
 from .runtime import GuestInterrupted
 from .wasi import WasiGrant
 
+#: How long each guest set-up call of a new instance (start function,
+#: ``_initialize``, ``malloc`` for the params, ``configure``) may run: in a
+#: worker the watchdog enforces it, in-process a runtime that can interrupt
+#: a guest (wasmtime) does.
+DEFAULT_LOAD_TIMEOUT = 10.0
 #: Decompressed size limit for ``.wasm.gz`` modules (a guard against gzip bombs).
 MAX_MODULE_BYTES = 512 * 1024 * 1024
 _WASM_MAGIC = b"\0asm"
@@ -182,16 +187,21 @@ class GuestInstance:
         self._tag = tag
         engine = module.engine.impl
         self._instance = None
+        self._setting_up = START_FUNCTION
+        #: In-process on a runtime that can interrupt a guest: the set-up calls' deadline.
+        self._load_deadline = DEFAULT_LOAD_TIMEOUT if watch is None and module.engine.interrupts else None
         try:
             try:
                 instance = self._setup_call(
                     START_FUNCTION,
                     lambda: engine.instantiate(
                         module.module, self.host.host_imports(), wasi=wasi, name=module.name,
-                        max_memory=module.max_memory,
+                        max_memory=module.max_memory, deadline=self._load_deadline,
                     ),
                 )
             except RuntimeError as exc:
+                if isinstance(exc, GuestInterrupted):
+                    raise ModuleLoadError(module.name, self._overran(START_FUNCTION)) from None
                 raise ModuleLoadError(
                     module.name, f"instantiation failed: {_first_line(exc)}{self._failed_call_hint()}"
                 ) from exc
@@ -208,6 +218,8 @@ class GuestInstance:
                     self._configure(shape.configure_export, instance.export(shape.configure_export), params)
             except RuntimeError as exc:
                 self.close()
+                if isinstance(exc, GuestInterrupted):
+                    raise ModuleLoadError(module.name, self._overran(self._setting_up)) from None
                 raise ModuleLoadError(
                     module.name, f"trapped during set-up: {_first_line(exc)}{self._failed_call_hint()}"
                 ) from exc
@@ -216,13 +228,26 @@ class GuestInstance:
                 raise
         finally:
             self._watch = None  # the load time limit is for set-up only
+            if self._load_deadline is not None and self._instance is not None:
+                self._instance.set_deadline(None)
             self.host.end_log_budget("the set-up (start function, _initialize, configure)")
             self.host.last_failed_call = None
 
+    def _overran(self, export: str) -> str:
+        where = f", processor tag [{self._tag}]" if self._tag else ""
+        return (
+            f"{export} did not return within {self._load_deadline:g} s (load_timeout{where}; "
+            f"interrupted in-process by {self.module.engine.runtime})"
+        )
+
     def _setup_call(self, export: str, fn: Callable[..., T], *args: Any) -> T:
-        """Call one set-up function, under the load time limit when watched."""
+        """Call one set-up function, under the load time limit when watched
+        (or, in-process, when the runtime can interrupt it)."""
+        self._setting_up = export
         watch = self._watch
         if watch is None:
+            if self._load_deadline is not None and self._instance is not None:
+                self._instance.set_deadline(self._load_deadline)
             return fn(*args)
         token = watch.enter_load(self.module.name, export, self._tag)
         try:

@@ -87,6 +87,7 @@ from .ndjson import DEFAULT_MAX_LINE_BYTES, Record, dumps_line, read_blocks
 from .process_settings import tune_garbage_collector
 from .config import PipelineSnapshot
 from .pipeline import DocumentResult, Pipeline, document_json, take_snapshot
+from . import guest as guest_module
 from .processors import wasm as _wasm
 
 logger = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ DEFAULT_STARTUP_TIMEOUT = 120.0
 #: How long each guest set-up call at load (a module's start function, its
 #: ``_initialize``, its ``malloc`` for the params, its ``configure``) may run.
 #: Compiling is not counted: it is bounded by ``startup_timeout`` only.
-DEFAULT_LOAD_TIMEOUT = 10.0
+DEFAULT_LOAD_TIMEOUT = guest_module.DEFAULT_LOAD_TIMEOUT
 
 # The shared slot: four signed 64-bit integers.
 _DEADLINE = 0  # monotonic_ns() after which the running guest call is overdue; 0: no guest running

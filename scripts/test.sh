@@ -22,7 +22,9 @@ if ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'
 fi
 
 newer=""
-for candidate in python3.12 python3.13 python3.11 python3; do
+pyenv_root="$( (pyenv root 2>/dev/null) || echo "$HOME/.pyenv")"
+for candidate in python3.12 "$pyenv_root"/versions/3.12*/bin/python3.12 python3.13 "$pyenv_root"/versions/3.13*/bin/python3.13 \
+                 python3.11 python3; do
   path="$(command -v "$candidate" 2>/dev/null || true)"
   if [[ -n "$path" ]] && "$path" -c 'import sys; sys.exit(not ((3, 11) <= sys.version_info[:2] <= (3, 14)))' 2>/dev/null; then
     newer="$path"; break

@@ -210,8 +210,10 @@ class Engine:
         wasi: Any = None,
         name: str = "",
         max_memory: int | None = None,
+        deadline: float | None = None,
     ) -> Instance:
         """A new instance with ``imports`` (and WASI when granted and imported).
+        ``deadline`` is ignored: wasmer cannot interrupt the start function.
         The memory cap was written into the module (see
         :func:`ingesthost.wasm_binary.cap_memory`): wasmer-python has no other."""
         store = self.store

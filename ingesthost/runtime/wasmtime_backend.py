@@ -161,6 +161,11 @@ class _Memory:
     def size(self) -> int:
         return self._memory.size(self._store)
 
+    @property
+    def data_size(self) -> int:
+        """The size in bytes (wasmer's name for it)."""
+        return self._memory.data_len(self._store)
+
     def grow(self, pages: int) -> int:
         """Grow by ``pages``: the old size in pages; RuntimeError when it cannot."""
         try:
@@ -314,11 +319,16 @@ class Engine:
         wasi: Any = None,
         name: str = "",
         max_memory: int | None = None,
+        deadline: float | None = None,
     ) -> Instance:
         """A new instance in a store of its own, with ``imports``, WASI when
         granted and imported, and the store's memory limit at ``max_memory``."""
         store = wasmtime.Store(self.raw)
-        store.set_epoch_deadline(_FOREVER)
+        if deadline is None:
+            store.set_epoch_deadline(_FOREVER)
+        else:  # the start function runs inside instantiate
+            self.start_ticker()
+            store.set_epoch_deadline(max(1, math.ceil(deadline / TICK_SECONDS)))
         if max_memory is not None:
             store.set_limits(memory_size=max_memory)
         linker = wasmtime.Linker(self.raw)
