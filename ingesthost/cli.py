@@ -556,6 +556,7 @@ def _cmd_process_on_dask(args: argparse.Namespace) -> int:
             output_dir=args.output,
             client=args.dask_scheduler,
             compiler=args.compiler,
+            runtime=args.runtime,
             cache=False if args.no_cache else (args.cache_dir or True),
             max_memory=args.max_memory,
             confine_to=args.confine_to,

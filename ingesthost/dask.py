@@ -192,6 +192,8 @@ class PipelineRecipe:
     cache: bool | str
     snapshot: PipelineSnapshot = dataclasses.field(repr=False)
     key: str = ""
+    #: The wasm runtime the workers build with (None: each worker's default).
+    runtime: str | None = None
 
     @classmethod
     def take(
@@ -207,6 +209,7 @@ class PipelineRecipe:
         max_memory: int = DEFAULT_MAX_MEMORY,
         confine_to: PathLike | None = None,
         cache: bool | PathLike = True,
+        runtime: str | None = None,
     ) -> "PipelineRecipe":
         """Read and check the pipeline here, once (exactly one of ``pipeline``
         (a file), ``definition`` (a dict, module paths relative to
@@ -251,6 +254,7 @@ class PipelineRecipe:
             confine_to=confine,
             cache=cache_setting,
             snapshot=snapshot,
+            runtime=runtime,
         )
         return dataclasses.replace(recipe, key=recipe.content_hash())
 
@@ -272,7 +276,10 @@ class PipelineRecipe:
             cache = CompileCache(self.cache)
         else:
             cache = None
-        common: dict[str, Any] = {"compiler": self.compiler, "cache": cache, "max_memory": self.max_memory, "snapshot": self.snapshot}
+        common: dict[str, Any] = {
+            "compiler": self.compiler, "runtime": self.runtime, "cache": cache, "max_memory": self.max_memory,
+            "snapshot": self.snapshot,
+        }
         if self.kind == "file":
             assert self.path is not None
             return Pipeline.from_file(self.path, confine_to=self.confine_to, **common)
@@ -1022,6 +1029,7 @@ def process_files(
     max_memory: int = DEFAULT_MAX_MEMORY,
     confine_to: PathLike | None = None,
     partition_size: int | None = DEFAULT_PARTITION_SIZE,
+    runtime: str | None = None,
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     max_depth: int = MAX_DEPTH,
     stats: bool = False,
@@ -1042,8 +1050,9 @@ def process_files(
 
     The pipeline: exactly one of ``pipeline`` (a file), ``definition`` (a
     dict; module paths relative to ``base_dir``) or ``module`` (one wasm
-    module with ``params``/``tag``), with ``compiler``, ``max_memory`` and
-    ``confine_to`` as for ``Pipeline.from_*``. It is read and checked here;
+    module with ``params``/``tag``), with ``compiler``, ``runtime``,
+    ``max_memory`` and ``confine_to`` as for ``Pipeline.from_*`` (``runtime``
+    None: each worker's default). It is read and checked here;
     workers build it from those bytes, using their own compile cache
     (``cache``: True, a directory on the workers, or False).
 
@@ -1091,6 +1100,7 @@ def process_files(
         max_memory=max_memory,
         confine_to=confine_to,
         cache=cache,
+        runtime=runtime,
     )
     planned = plan_partitions(inputs, partition_size=partition_size, storage_options=options)
     out_dir = _OutputDir(_absolute(os.fspath(output_dir)), options)

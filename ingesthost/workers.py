@@ -88,6 +88,7 @@ from .process_settings import tune_garbage_collector
 from .config import PipelineSnapshot
 from .pipeline import DocumentResult, Pipeline, document_json, take_snapshot
 from . import guest as guest_module
+from . import runtime as runtimes
 from .processors import wasm as _wasm
 
 logger = logging.getLogger(__name__)
@@ -120,7 +121,8 @@ _SOCKET_BUFFER = 4 * 1024 * 1024
 _IN_FLIGHT = 2
 #: Worker deaths with no document in progress tolerated in a row before giving up.
 _MAX_UNATTRIBUTED = 3
-_FORKSERVER_PRELOAD = ["ingesthost.workers", "wasmer_compiler_cranelift", "wasmtime"]
+#: What the fork server imports once for every worker: the default runtime's package.
+_FORKSERVER_PRELOAD = {"wasmer": ["ingesthost.workers", "wasmer_compiler_cranelift"], "wasmtime": ["ingesthost.workers", "wasmtime"]}
 
 
 class WorkerError(IngestHostError):
@@ -551,7 +553,11 @@ def _context() -> Any:
         current = list(getattr(forkserver._forkserver, "_preload_modules", []) or [])
     except Exception:
         current = []
-    context.set_forkserver_preload(sorted(set(current) | set(_FORKSERVER_PRELOAD)))
+    try:
+        preload = _FORKSERVER_PRELOAD[runtimes.default_runtime()]
+    except IngestHostError:  # no runtime installed: the worker says so when it builds
+        preload = ["ingesthost.workers"]
+    context.set_forkserver_preload(sorted(set(current) | set(preload)))
     return context
 
 

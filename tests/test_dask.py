@@ -57,6 +57,8 @@ from ingesthost.errors import IngestHostError, PipelineConfigError  # noqa: E402
 from ingesthost.ndjson import read_records  # noqa: E402
 from ingesthost.workers import merge_stats  # noqa: E402
 
+from ingesthost.runtime import available as available_runtimes
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 ACCESS_PIPELINE = FIXTURES / "pipelines" / "access.yml"
@@ -651,3 +653,29 @@ def _without_time(line: bytes) -> dict:
     doc = json.loads(line)
     doc.get("event", {}).pop("ingested", None)
     return doc
+
+
+@pytest.mark.skipif("wasmtime" not in available_runtimes(), reason="wasmtime is not installed")
+def test_the_workers_build_on_the_runtime_asked_for(
+    client: Any, inputs: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``runtime="wasmtime"``: the same documents as ``ingesthost process`` on
+    the default runtime, and the workers' guests really ran on wasmtime."""
+    reference = reference_run(inputs, ACCESS_PIPELINE, tmp_path, capsys)
+    result = process_files(
+        inputs["given"], pipeline=ACCESS_PIPELINE, output_dir=tmp_path / "out", client=client,
+        partition_size=24 * 1024, max_line_bytes=MAX_LINE, stats=True, timeout=RUN_LIMIT, runtime="wasmtime",
+    )
+    check_same_as_reference(result, reference, inputs, stamped=True)
+
+    def runtimes_in_worker() -> list[str]:
+        from ingesthost.dask import PipelineRecipe
+
+        recipe = PipelineRecipe.take(pipeline=ACCESS_PIPELINE, runtime="wasmtime", cache=False)
+        pipeline = recipe.build()
+        try:
+            return sorted({p.module.engine.runtime for p in pipeline.processors if hasattr(p, "module")})
+        finally:
+            pipeline.close()
+
+    assert client.submit(runtimes_in_worker, pure=False).result(timeout=120) == ["wasmtime"]
