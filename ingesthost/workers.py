@@ -125,6 +125,13 @@ _MAX_UNATTRIBUTED = 3
 _FORKSERVER_PRELOAD = {"wasmer": ["ingesthost.workers", "wasmer_compiler_cranelift"], "wasmtime": ["ingesthost.workers", "wasmtime"]}
 
 
+def _parent_default_runtime() -> str | None:
+    try:
+        return runtimes.default_runtime()
+    except IngestHostError:  # none installed: the worker's build says so
+        return None
+
+
 class WorkerError(IngestHostError):
     """The worker process could not start, or the run had to give up on it
     (``max_restarts`` reached, or it kept dying with no document to blame)."""
@@ -166,8 +173,11 @@ class WorkerSpec:
     factory: str | None = None
     factory_args: tuple[Any, ...] = ()
     compiler: str = DEFAULT_COMPILER
-    #: The wasm runtime (None: the worker's default, see ingesthost.runtime).
+    #: The wasm runtime (None: the default runtime, below).
     runtime: str | None = None
+    #: The parent's default runtime when the spec was made: a worker forked by a
+    #: fork server started earlier has that server's environment, not the parent's now.
+    default_runtime: str | None = dataclasses.field(default_factory=_parent_default_runtime)
     cache_dir: str | None = None
     max_memory: int = DEFAULT_MAX_MEMORY
     timeout: float = DEFAULT_TIMEOUT
@@ -420,6 +430,8 @@ def worker_main(
     for entry in reversed(spec.sys_path):
         if entry not in sys.path:
             sys.path.insert(0, entry)
+    if spec.default_runtime:
+        os.environ[runtimes.DEFAULT_ENV] = spec.default_runtime  # this process's own default, the parent's
     _wasm.watchdog = Watchdog(slot, conn, spec.timeout, load_timeout)
     tune_garbage_collector()
     try:

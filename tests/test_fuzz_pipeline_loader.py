@@ -39,9 +39,13 @@ from hypothesis import event, given, strategies as st
 
 from fuzz_profiles import fuzz_settings
 from ingesthost import Pipeline, config
-from ingesthost.engine import COMPILERS, EngineSet
+from ingesthost import runtime as runtimes
+from ingesthost.engine import EngineSet
 from ingesthost.errors import PipelineConfigError, ProcessorError
 from ingesthost.loader import ModuleLoader
+
+#: The compilers of the runtime the suite runs on (LLVM and Singlepass are wasmer's).
+COMPILERS = runtimes.backend().COMPILERS
 
 ROOT = Path(__file__).resolve().parent.parent
 WASM = ROOT / "fixtures" / "wasm"

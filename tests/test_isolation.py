@@ -527,7 +527,10 @@ def test_isolation_none_still_works(tmp_path: Path) -> None:
     result = run_cli("process", str(source), "--module", str(BENCH_EDIT), "--isolation", "none", "--timeout", "5", "-o", str(out))
     assert result.returncode == 0, result.stderr
     assert json.loads(out.read_text())["summary"] == "a:1"
-    assert b"--timeout is not enforced with --isolation none" in result.stderr
+    assert (
+        b"--timeout is not enforced with --isolation none" in result.stderr  # wasmer
+        or b"--timeout is for worker processes" in result.stderr  # wasmtime: the pipeline's timeout holds
+    )
 
 
 def test_help_says_what_isolation_none_gives_up() -> None:

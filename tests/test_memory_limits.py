@@ -123,6 +123,7 @@ def test_max_memory_in_pipeline_files(tmp_path: Path) -> None:
         Pipeline.from_file(path, cache=False)
 
 
+@pytest.mark.wasmer_only  # singlepass is wasmer's
 def test_artifact_memory_cap_is_compiled_in(tmp_path: Path) -> None:
     big = tmp_path / "kv.ihu"
     compile_artifact(WASM / "kv_parse.wasm", big, compiler="singlepass")  # default cap 256 MiB

@@ -66,10 +66,8 @@ def call(fn: Callable[..., Any], *args: Any) -> Any:
     """Call into wasmtime with its errors as ``RuntimeError`` (what callers catch for any runtime)."""
     try:
         return fn(*args)
-    except wasmtime.Trap as trap:
-        raise _runtime_error(trap) from None
-    except wasmtime.WasmtimeError as exc:
-        raise RuntimeError(_first_line(str(exc))) from None
+    except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
+        raise _exception_of(exc) from None
 
 
 def _exception_of(error: Exception) -> RuntimeError:
@@ -220,8 +218,13 @@ class Instance:
         self._exports = raw.exports(store)
         memory = self._exports.get("memory")
         self.memory: Any = _Memory(memory, store) if isinstance(memory, wasmtime.Memory) else None
-        #: Every export by attribute (``exports.memory``, ``exports.process()``).
-        self.exports = _Exports(self)
+
+    @property
+    def exports(self) -> "_Exports":
+        """Every export by attribute (``exports.memory``, ``exports.process()``);
+        made on demand: held by the instance it would be a reference cycle,
+        keeping the store (and its memory reservation) until a garbage collection."""
+        return _Exports(self)
 
     def export(self, name: str) -> Callable[..., Any]:
         """The exported function ``name``; it raises RuntimeError when the guest
@@ -231,19 +234,13 @@ class Instance:
         sig = self._sigs.get(name)
         if sig is not None and wasmtime_calls.fits(sig):
             return wasmtime_calls.export_call(func, store, sig, self._state, _exception_of)
-        trap_class = wasmtime.Trap
-        error_class = wasmtime.WasmtimeError
-        exit_class = wasmtime.ExitTrap
+        errors = (wasmtime.Trap, wasmtime.WasmtimeError)
 
-        def exported(*args: Any) -> Any:
+        def exported(*args: Any) -> Any:  # other value types: wasmtime-py's own (slower) call
             try:
                 return func(store, *args)
-            except trap_class as trap:
-                raise _runtime_error(trap) from None
-            except exit_class as exc:  # WASI proc_exit, worded as wasmer does
-                raise RuntimeError(f"WASI exited with code: {exc.code}") from None
-            except error_class as exc:
-                raise RuntimeError(_first_line(str(exc))) from None
+            except errors as exc:
+                raise _exception_of(exc) from None
 
         return exported
 
