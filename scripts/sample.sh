@@ -6,7 +6,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/setup.sh
 mkdir -p out
-.venv/bin/ingesthost process fixtures/sample/access.ndjson \
+"${INGESTHOST_VENV:-.venv}/bin/ingesthost" process fixtures/sample/access.ndjson \
   --pipeline fixtures/pipelines/access.yml -o out/access.ndjson "$@"
 echo "first processed document:" >&2
 head -n 1 out/access.ndjson
