@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from ingesthost import Pipeline, PipelineConfigError
+from ingesthost import IngestDocument, Pipeline, PipelineConfigError
 from test_builtins import failure, load_error, run
 
 
@@ -189,12 +189,12 @@ def test_yaml_200_dissect_fail_to_create():
 
 
 def _append_pipeline_360() -> list[dict[str, Any]]:
-    """360_append_allow_duplicates.yml's pipeline, without its last step (``remove`` with
-    ``keep``, which ingesthost lacks: the tests compare ``dest`` only)."""
+    """360_append_allow_duplicates.yml's pipeline, its last step (``remove`` with ``keep``) included."""
     return [
         {"append": {"if": "ctx?.templating != true", "field": "dest", "copy_from": "src", "allow_duplicates": False}},
         {"append": {"if": "ctx?.templating == true", "field": "dest", "value": ["{{three}}"] * 3, "allow_duplicates": False}},
         {"foreach": {"field": "dest", "processor": {"convert": {"field": "_ingest._value", "type": "long"}}}},
+        {"remove": {"description": "we only care about the dest, so remove everything else", "keep": ["dest"]}},
     ]
 
 
@@ -208,8 +208,38 @@ def _append_pipeline_360() -> list[dict[str, Any]]:
     ],
 )
 def test_yaml_360_append_allow_duplicates(name: str, doc: dict[str, Any]):
-    # 360_append_allow_duplicates.yml, each named test: dest ends as [3]
-    assert run(_append_pipeline_360(), doc)["dest"] == [3], name
+    # 360_append_allow_duplicates.yml, each named test: dest ends as [3] (and, by the last
+    # step, nothing else is left)
+    assert run(_append_pipeline_360(), doc) == {"dest": [3]}, name
+
+
+@pytest.mark.parametrize(
+    "keep, doc, expected",
+    [
+        # ingesthost, from RemoveProcessor.shouldKeep: a kept path keeps its parents and children
+        (["a.b"], {"a": {"b": 1, "c": 2}, "d": 3}, {"a": {"b": 1}}),
+        (["a"], {"a": {"b": 1, "c": {"e": 2}}, "d": 3}, {"a": {"b": 1, "c": {"e": 2}}}),
+        (["a.c.e", "d"], {"a": {"b": 1, "c": {"e": 2, "f": 3}}, "d": [{"x": 1}], "g": None}, {"a": {"c": {"e": 2}}, "d": [{"x": 1}]}),
+        ("absent", {"a": 1, "b": {"c": 2}}, {}),
+        (["{{which}}"], {"which": "which", "other": 1}, {"which": "which"}),
+        (["ab"], {"a": 1, "ab": 2, "abc": 3}, {"ab": 2}),  # prefixes are whole names only
+    ],
+)
+def test_remove_keep(keep: Any, doc: dict[str, Any], expected: dict[str, Any]) -> None:
+    assert run([{"remove": {"keep": keep}}], doc) == expected
+
+
+def test_remove_keep_leaves_metadata_and_refuses_bad_options() -> None:
+    # ingesthost: metadata fields are never removed by keep (IngestDocument.Metadata.isMetadata)
+    with Pipeline.from_definition({"processors": [{"remove": {"keep": "n"}}]}, cache=False) as pipeline:
+        document = pipeline.execute(IngestDocument({"_index": "i", "_id": "1", "_routing": "r", "n": 1, "x": 2}))
+    assert document is not None and document.source == {"_index": "i", "_id": "1", "_routing": "r", "n": 1}
+    # RemoveProcessor.Factory's messages
+    assert "[keep] or [field] must be specified" in load_error([{"remove": {"tag": "r"}}])
+    assert "[keep] and [field] cannot both be used in the same processor" in load_error(
+        [{"remove": {"field": "a", "keep": "b"}}]
+    )
+    assert "[keep] property isn't a string or a list of strings" in load_error([{"remove": {"keep": 3}}])
 
 
 # == dissect: libs/dissect/src/test/resources/specification/tests.json ===================================

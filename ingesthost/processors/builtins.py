@@ -22,7 +22,7 @@ import urllib.parse
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ..condition import java_string
-from ..document import INGEST_KEY, IngestDocument, json_type, parse_path
+from ..document import INGEST_KEY, METADATA_FIELDS, IngestDocument, json_type, parse_path
 from ..errors import FieldPathError, PipelineConfigError, ProcessorError
 from .base import Processor
 
@@ -501,10 +501,12 @@ class SetProcessor(_Builtin):
 
 
 class RemoveProcessor(_Builtin):
-    """``remove``: remove one field or a list of fields, in order.
+    """``remove``: remove one field or a list of fields, in order; or, with
+    ``keep``, every source field except those (and their parents and children).
 
     A missing field is an error unless ``ignore_missing``; fields removed
-    before the error stay removed (as in Elasticsearch).
+    before the error stay removed (as in Elasticsearch). ``keep`` never
+    removes the metadata fields (``_index``, ``_id``, ``_routing``).
     """
 
     type = "remove"
@@ -514,25 +516,37 @@ class RemoveProcessor(_Builtin):
         fields: Sequence[str],
         *,
         ignore_missing: bool = False,
+        keep: Sequence[str] = (),
         tag: str | None = None,
         description: str | None = None,
     ) -> None:
         super().__init__(tag=tag, description=description)
         self.fields = [_FieldName(f, "field") for f in fields]
+        self.keep = [_FieldName(f, "keep") for f in keep]
         self.ignore_missing = ignore_missing
 
     @classmethod
     def create(cls, options: dict[str, Any], tag: str | None, description: str | None) -> "RemoveProcessor":
-        check_options(cls.type, options, {"field", "ignore_missing"})
-        field = options.get("field")
-        if field is None:
-            raise PipelineConfigError("[field] required property is missing")
-        fields = [field] if isinstance(field, str) else field
-        if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
-            raise PipelineConfigError("[field] property isn't a string or a list of strings")
-        return cls(fields, ignore_missing=read_bool(options, "ignore_missing", False), tag=tag, description=description)
+        check_options(cls.type, options, {"field", "keep", "ignore_missing"})
+        lists = {}
+        for name in ("field", "keep"):
+            value = options.get(name)
+            names = [] if value is None else [value] if isinstance(value, str) else value
+            if not isinstance(names, list) or not all(isinstance(f, str) for f in names):
+                raise PipelineConfigError(f"[{name}] property isn't a string or a list of strings")
+            lists[name] = names
+        if not lists["field"] and not lists["keep"]:
+            raise PipelineConfigError("[keep] or [field] must be specified")
+        if lists["field"] and lists["keep"]:
+            raise PipelineConfigError("[keep] and [field] cannot both be used in the same processor")
+        return cls(
+            lists["field"], keep=lists["keep"], ignore_missing=read_bool(options, "ignore_missing", False), tag=tag,
+            description=description,
+        )
 
     def execute(self, document: IngestDocument) -> IngestDocument | None:
+        if self.keep:
+            return self._keep_only(document)
         try:
             for field in self.fields:
                 path, parts = field.resolve(document)
@@ -541,6 +555,30 @@ class RemoveProcessor(_Builtin):
                 remove_field(document, parts, path)
         except _FieldError as exc:
             raise self.fail(str(exc)) from None
+        return document
+
+    def _keep_only(self, document: IngestDocument) -> IngestDocument:
+        """Remove every source field that is not kept, nor a parent or a child of
+        a kept one, walking objects (not lists) from the top, parents first."""
+        try:
+            kept = [field.resolve(document)[0] for field in self.keep]
+        except _FieldError as exc:
+            raise self.fail(str(exc)) from None
+
+        def wanted(path: str) -> bool:
+            return any(path == k or k.startswith(path + ".") or path.startswith(k + ".") for k in kept)
+
+        paths: list[tuple[str, ...]] = []
+        pending = [((key,), value) for key, value in document.source.items() if key not in METADATA_FIELDS]
+        while pending:
+            parts, value = pending.pop(0)
+            paths.append(parts)
+            if isinstance(value, dict):
+                pending[0:0] = [((*parts, key), child) for key, child in value.items()]
+        for parts in paths:
+            path = ".".join(parts)
+            if not wanted(path) and has_field(document, parts, path):
+                remove_field(document, parts, path)
         return document
 
 
