@@ -27,14 +27,22 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def require_wasmer() -> None:
+    """Skip (with the reason) where wasmer is not installed: for fixtures of
+    ``wasmer_only`` tests, which run before the marker's own check."""
+    from ingesthost import runtime
+
+    if "wasmer" not in runtime.available():
+        pytest.skip("tests a feature of the wasmer runtime, which is installed on CPython 3.10 only")
+
+
 @pytest.fixture(autouse=True)
 def _wasmer_only(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     if request.node.get_closest_marker("wasmer_only") is None:
         return
     from ingesthost import runtime
 
-    if "wasmer" not in runtime.available():
-        pytest.skip("tests a feature of the wasmer runtime, which is installed on CPython 3.10 only")
+    require_wasmer()
     monkeypatch.setenv(runtime.DEFAULT_ENV, "wasmer")
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from conftest import require_wasmer
 from ingesthost import ModuleLoadError, Pipeline, PipelineConfigError
 from ingesthost import artifact as art
 from ingesthost.cli import main
@@ -46,6 +47,7 @@ def run_all(pipeline: Pipeline, docs: list[dict]) -> list[object]:
 @pytest.fixture(scope="module")
 def artifacts(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str, str], Path]:
     """Every guest compiled with every compiler (universal), plus native LLVM."""
+    require_wasmer()
     folder = tmp_path_factory.mktemp("artifacts")
     built = {}
     for name, _ in GUESTS:
@@ -159,6 +161,7 @@ def test_no_cache_writes_nothing(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def good_artifact(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    require_wasmer()
     path = tmp_path_factory.mktemp("good") / "bench_edit.ihu"
     compile_artifact(WASM / "bench_edit.wasm", path, compiler="cranelift", runtime="wasmer")
     return path.read_bytes()

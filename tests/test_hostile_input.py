@@ -115,8 +115,6 @@ def test_cli_reports_every_hostile_line_and_keeps_the_good_ones(tmp_path: Path) 
 
 
 def test_gigantic_put_field_value_is_taken_and_the_run_goes_on(tmp_path: Path) -> None:
-    import wasmer
-
     from ingesthost import Pipeline
 
     module = tmp_path / "gigantic.wasm"

@@ -473,8 +473,6 @@ def test_a_processed_document_too_deep_to_write_is_an_output_error_not_an_input_
 
 @pytest.fixture(scope="module")
 def looping_guest(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import wasmer
-
     path = tmp_path_factory.mktemp("guests") / "hostile_loop.wasm"
     path.write_bytes(wat2wasm((ROOT / "tests" / "wat" / "hostile_loop.wat").read_text()))
     return path
@@ -510,8 +508,6 @@ def test_a_failure_is_reported_once_in_the_failure_file_not_also_as_a_log_line(w
 
 
 def test_params_for_a_module_without_configure_are_warned_about(work: Path) -> None:
-    import wasmer
-
     module = work / "noconf.wasm"
     module.write_bytes(wat2wasm((ROOT / "tests" / "wat" / "cli_fail_on_field.wat").read_text()))
     result = run("process", "in.ndjson", "-m", str(module), "--param", "field=x", "-o", "o.ndjson", cwd=work)
