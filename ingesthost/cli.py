@@ -159,13 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
             "directory, created at the first failure and named in the summary)"
         ),
     )
-    process.add_argument(
-        "--compiler",
-        choices=COMPILERS,
-        default=DEFAULT_COMPILER,
-        help="default wasm compiler (pipeline files may set their own; default: %(default)s)",
-    )
-    _add_runtime_option(process)
+    _add_engine_options(process)
     _add_cache_options(process)
     process.add_argument(
         "--max-line-bytes",
@@ -826,13 +820,7 @@ def _add_simulate_command(commands: Any) -> None:
     simulate.add_argument("input", metavar="INPUT", help="NDJSON or _simulate request JSON file, or - for stdin")
     simulate.add_argument("--pipeline", "-p", metavar="FILE", required=True, help="pipeline file (JSON or YAML)")
     simulate.add_argument("--verbose", "-v", action="store_true", help="the result of every processor")
-    simulate.add_argument(
-        "--compiler",
-        choices=COMPILERS,
-        default=DEFAULT_COMPILER,
-        help="default wasm compiler (pipeline files may set their own; default: %(default)s)",
-    )
-    _add_runtime_option(simulate)
+    _add_engine_options(simulate)
     _add_cache_options(simulate)
     simulate.add_argument(
         "--max-memory", type=_size, default=DEFAULT_MAX_MEMORY, metavar="SIZE", help="memory cap of each guest"
@@ -1031,6 +1019,17 @@ def _runtime_chosen(name: str | None) -> Iterator[None]:
             os.environ.pop(runtimes.DEFAULT_ENV, None)
         else:
             os.environ[runtimes.DEFAULT_ENV] = saved
+
+
+def _add_engine_options(parser: argparse.ArgumentParser) -> None:
+    """``--compiler`` and ``--runtime``, for the commands that run pipelines."""
+    parser.add_argument(
+        "--compiler",
+        choices=COMPILERS,
+        default=DEFAULT_COMPILER,
+        help="default wasm compiler (pipeline files may set their own; default: %(default)s)",
+    )
+    _add_runtime_option(parser)
 
 
 def _add_runtime_option(parser: argparse.ArgumentParser) -> None:
