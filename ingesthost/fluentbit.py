@@ -42,6 +42,7 @@ from . import abi
 from .document import MAX_DEPTH, json_type_phrase, nesting_depth
 from .errors import IngestHostError, ModuleLoadError
 from .jsonnumbers import line_number_problem, number_problem
+from .runtime.errors import GuestInterrupted
 from .runtime.types import Extern, GuestMemory, HostFunction, HostImports
 from .wasi import WasiGrant
 
@@ -908,7 +909,7 @@ class FluentBitInstance:
         watch: Any = None,
         tag: str | None = None,
     ) -> None:
-        from .guest import START_FUNCTION, _first_line
+        from .guest import START_FUNCTION, _first_line, load_deadline, overran_load
 
         self.guest = guest
         self.shape = shape
@@ -916,16 +917,22 @@ class FluentBitInstance:
         self._watch = watch
         self._tag = tag
         self._instance: Any = None
+        #: In-process on a runtime that can interrupt a guest: the set-up calls' deadline.
+        self._load_deadline = deadline = load_deadline(guest.engine, watch)
+        export = START_FUNCTION
         try:
             try:
                 imports = host_imports(self.io, guest.module, wasi is not None)
                 instance = self._setup_call(
                     START_FUNCTION,
                     lambda: guest.engine.impl.instantiate(
-                        guest.module, imports, wasi=wasi, name=guest.name, max_memory=guest.max_memory
+                        guest.module, imports, wasi=wasi, name=guest.name, max_memory=guest.max_memory,
+                        deadline=deadline,
                     ),
                 )
             except (RuntimeError, GuestFault) as exc:
+                if isinstance(exc, GuestInterrupted) and deadline is not None:
+                    raise ModuleLoadError(guest.name, overran_load(export, deadline, tag, guest.engine)) from None
                 raise ModuleLoadError(guest.name, f"instantiation failed: {_first_line(exc)}") from exc
             self._instance = instance
             self.io.memory = instance.memory
@@ -937,14 +944,26 @@ class FluentBitInstance:
                     self._setup_call(export, instance.export(export))
             except (RuntimeError, GuestFault) as exc:
                 self.close()
+                if isinstance(exc, GuestInterrupted) and deadline is not None:
+                    raise ModuleLoadError(guest.name, overran_load(export, deadline, tag, guest.engine)) from None
                 raise ModuleLoadError(guest.name, f"trapped during set-up ({export}): {_first_line(exc)}") from exc
         finally:
             self._watch = None
+            if deadline is not None and self._instance is not None:
+                self._instance.set_deadline(None)
             self.io.end_call()
+
+    def set_time_limit(self, seconds: float | None) -> None:
+        """Interrupt the next filter calls ``seconds`` after each starts (None:
+        no limit); only runtimes that can interrupt a guest (wasmtime) do."""
+        if self._instance is not None:
+            self._instance.set_deadline(seconds)
 
     def _setup_call(self, export: str, fn: Callable[..., Any], *args: Any) -> Any:
         watch = self._watch
         if watch is None:
+            if self._load_deadline is not None and self._instance is not None:
+                self._instance.set_deadline(self._load_deadline)
             return fn(*args)
         token = watch.enter_load(self.guest.name, export, self._tag)
         try:
@@ -984,7 +1003,7 @@ class FluentBitInstance:
         faulted: the instance must be discarded) and :class:`ResultError` when
         its answer cannot be used.
         """
-        from .guest import GuestTrap, _first_line
+        from .guest import GuestTrap, _first_line, as_trap
 
         placed: list[tuple[int, bool]] = []
         try:
@@ -997,7 +1016,7 @@ class FluentBitInstance:
                     to_i32(tag_ptr), len(tag), to_i32(sec), to_i32(nsec), to_i32(record_ptr), len(record)
                 )
             except RuntimeError as exc:
-                raise GuestTrap(_first_line(exc)) from None
+                raise as_trap(exc, _first_line(exc)) from None
             except GuestFault as exc:
                 raise GuestTrap(str(exc)) from None
             ptr = result & _U32

@@ -61,6 +61,25 @@ class GuestTimeout(GuestTrap):
     (runtimes that can: wasmtime); the instance must be discarded."""
 
 
+def load_deadline(engine: Engine, watch: Any) -> float | None:
+    """Seconds each set-up call of a new instance may run in-process: the
+    load time limit where no worker watchdog times it and the runtime can
+    interrupt a guest; else None (the watchdog, or nothing, stops it)."""
+    return DEFAULT_LOAD_TIMEOUT if watch is None and engine.interrupts else None
+
+
+def overran_load(export: str, seconds: float, tag: str | None, engine: Engine) -> str:
+    """The message of a set-up call interrupted in-process at its load time limit."""
+    where = f", processor tag [{tag}]" if tag else ""
+    return f"{export} did not return within {seconds:g} s (load_timeout{where}; interrupted in-process by {engine.runtime})"
+
+
+def as_trap(exc: RuntimeError, text: str) -> GuestTrap:
+    """A runtime's exception from a guest call: a timeout when it interrupted
+    the guest at its deadline, else a trap described by ``text``."""
+    return GuestTimeout(str(exc)) if isinstance(exc, GuestInterrupted) else GuestTrap(text)
+
+
 def compile_module(data: bytes, engine: Engine, name: str) -> Any:
     """Compile wasm bytes; every failure is a :class:`ModuleLoadError` naming ``name``."""
     if data[:4] != _WASM_MAGIC:
@@ -189,7 +208,7 @@ class GuestInstance:
         self._instance = None
         self._setting_up = START_FUNCTION
         #: In-process on a runtime that can interrupt a guest: the set-up calls' deadline.
-        self._load_deadline = DEFAULT_LOAD_TIMEOUT if watch is None and module.engine.interrupts else None
+        self._load_deadline = load_deadline(module.engine, watch)
         try:
             try:
                 instance = self._setup_call(
@@ -234,11 +253,8 @@ class GuestInstance:
             self.host.last_failed_call = None
 
     def _overran(self, export: str) -> str:
-        where = f", processor tag [{self._tag}]" if self._tag else ""
-        return (
-            f"{export} did not return within {self._load_deadline:g} s (load_timeout{where}; "
-            f"interrupted in-process by {self.module.engine.runtime})"
-        )
+        assert self._load_deadline is not None
+        return overran_load(export, self._load_deadline, self._tag, self.module.engine)
 
     def _setup_call(self, export: str, fn: Callable[..., T], *args: Any) -> T:
         """Call one set-up function, under the load time limit when watched
@@ -334,9 +350,7 @@ class GuestInstance:
             self._instance.set_deadline(seconds)
 
     def _trap(self, exc: RuntimeError) -> GuestTrap:
-        if isinstance(exc, GuestInterrupted):
-            return GuestTimeout(str(exc))
-        return GuestTrap(_first_line(exc) + self._memory_hint() + self._failed_call_hint())
+        return as_trap(exc, _first_line(exc) + self._memory_hint() + self._failed_call_hint())
 
     def _failed_call_hint(self) -> str:
         """What the guest was last told "no" by the host: a guest that panics

@@ -217,6 +217,19 @@ def test_the_cli_in_process_on_wasmtime_stops_a_loop(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif("wasmtime" not in INSTALLED, reason="wasmtime is not installed")
+def test_a_fluent_bit_filter_meets_its_time_limit_in_process_on_wasmtime(tmp_path: Path) -> None:
+    module = guest(tmp_path, "fluentbit_loop")  # loops on records longer than 20 bytes
+    definition = {"processors": [{"wasm": {"module": str(module), "abi": "fluentbit",
+                                           "function_name": "filter_loop", "tag": "fb", "timeout": 0.3}}]}
+    with Pipeline.from_definition(definition, runtime="wasmtime", cache=False) as pipeline:
+        results = list(pipeline.process_many([{"log": "x" * 40}, {"a": 1}]))
+    assert [r.status for r in results] == ["failed", "ok"] and results[1].document == {"a": 1}
+    error = results[0].error
+    assert isinstance(error, ProcessorError) and error.kind == "timeout" and error.tag == "fb"
+    assert "ran longer than its 0.3 s timeout (interrupted in-process by wasmtime)" in str(error)
+
+
+@pytest.mark.skipif("wasmtime" not in INSTALLED, reason="wasmtime is not installed")
 @pytest.mark.parametrize("isolation", ["none", "process"])
 def test_a_memory_bomb_meets_its_cap_on_wasmtime(tmp_path: Path, isolation: str) -> None:
     module = guest(tmp_path, "hostile_memory_bomb")

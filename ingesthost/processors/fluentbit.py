@@ -12,7 +12,7 @@ from typing import Any
 from .. import fluentbit
 from ..document import IngestDocument, json_type_phrase
 from ..errors import FieldPathError, ModuleLoadError, ProcessorError
-from ..guest import GuestModule, GuestTrap
+from ..guest import GuestModule, GuestTimeout, GuestTrap
 from ..wasi import WasiGrant
 from . import wasm as _wasm
 from .base import Processor
@@ -166,8 +166,15 @@ class FluentBitProcessor(Processor):
             except Exception as exc:
                 raise self._error(f"cannot re-create the guest instance: {exc}", "host") from exc
             self.replacements += 1
+        limit = _wasm.in_process_limit(self)
+        if limit is not None:
+            instance.set_time_limit(limit)
         try:
             result = instance.call(tag, sec, nsec, record, self.event_format)
+        except GuestTimeout:
+            instance.close()
+            self._instance = None
+            raise _wasm.timeout_error(self, limit or _wasm.DEFAULT_TIMEOUT) from None
         except GuestTrap as trap:
             instance.close()
             self._instance = None

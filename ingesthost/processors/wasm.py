@@ -31,6 +31,25 @@ watchdog: Any = None
 DEFAULT_TIMEOUT = 1.0
 
 
+def in_process_limit(processor: Any, documents: int = 1) -> float | None:
+    """Seconds a guest call of ``processor`` (a wasm or Fluent Bit processor) on
+    ``documents`` documents may run in this process: its ``timeout`` (else
+    DEFAULT_TIMEOUT) times ``documents``, where no worker watchdog times it and
+    its runtime can interrupt a guest; else None."""
+    if watchdog is not None or not processor.module.engine.interrupts:
+        return None
+    seconds = processor.timeout if processor.timeout is not None else DEFAULT_TIMEOUT
+    return seconds * documents
+
+
+def timeout_error(processor: Any, seconds: float) -> ProcessorError:
+    """The failure of a document whose guest call was interrupted in-process."""
+    return ProcessorError(
+        f"guest ran longer than its {seconds:g} s timeout (interrupted in-process by {processor.module.engine.runtime})",
+        processor_type=processor.type, tag=processor.tag, kind="timeout",
+    )
+
+
 class WasmProcessor(Processor):
     """Runs one guest. Its instance is created at construction (so ``configure``
     errors surface when the pipeline loads) and reused; a trapping instance is
@@ -54,8 +73,6 @@ class WasmProcessor(Processor):
         #: default). Enforced by the watchdog in worker processes, and in-process
         #: by runtimes that can interrupt a guest (wasmtime).
         self.timeout = timeout
-        #: Whether this process stops a call at its deadline (no watchdog, a runtime that can).
-        self._interrupts = module.engine.interrupts
         #: WASI granted to this processor (None: denied, the default).
         self.wasi = wasi
         self.params = dict(params or {})
@@ -78,10 +95,6 @@ class WasmProcessor(Processor):
 
     def _new_instance(self) -> GuestInstance:
         return self.module.instantiate(self._params_json, self.logger, wasi=self.wasi)
-
-    @property
-    def _seconds(self) -> float:
-        return self.timeout if self.timeout is not None else DEFAULT_TIMEOUT
 
     def execute(self, document: IngestDocument) -> IngestDocument | None:
         watch = watchdog
@@ -119,8 +132,9 @@ class WasmProcessor(Processor):
             instance = self._live_instance()
         except ProcessorError as exc:
             return [exc] * len(documents)
-        if self._interrupts and watchdog is None:  # n documents, n times the time limit
-            instance.set_time_limit(self._seconds * len(documents))
+        limit = in_process_limit(self, len(documents))  # n documents, n times the time limit
+        if limit is not None:
+            instance.set_time_limit(limit)
         dumps = orjson.dumps
         sources = [dumps(document.source) for document in documents]
         metas = [None if document.ingest_or_none is None else dumps(document.ingest) for document in documents]
@@ -191,17 +205,15 @@ class WasmProcessor(Processor):
 
     def _execute(self, document: IngestDocument) -> IngestDocument | None:
         instance = self._live_instance()
-        if self._interrupts and watchdog is None:
-            instance.set_time_limit(self._seconds)
+        limit = in_process_limit(self)
+        if limit is not None:
+            instance.set_time_limit(limit)
         try:
             code, last_error = instance.process(document)
         except GuestTimeout:
             instance.close()
             self._instance = None
-            raise ProcessorError(
-                f"guest ran longer than its {self._seconds:g} s timeout (interrupted in-process by {self.module.engine.runtime})",
-                processor_type=self.type, tag=self.tag, kind="timeout",
-            ) from None
+            raise timeout_error(self, limit or DEFAULT_TIMEOUT) from None
         except GuestTrap as trap:
             instance.close()
             self._instance = None

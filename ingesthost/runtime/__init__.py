@@ -23,7 +23,7 @@ import os
 from types import ModuleType
 
 from .errors import GuestInterrupted, RuntimeUnavailableError
-from .types import Extern, HostFunction, HostImports, Signature, signature, signature_text
+from .types import Extern, HostFunction, HostImports, Signature
 
 __all__ = [
     "RUNTIMES",
@@ -38,8 +38,6 @@ __all__ = [
     "backend",
     "default_runtime",
     "resolve",
-    "signature",
-    "signature_text",
     "wat2wasm",
 ]
 

@@ -21,15 +21,6 @@ F32 = "f32"
 F64 = "f64"
 
 
-def signature(params: list[str] | tuple[str, ...], results: list[str] | tuple[str, ...]) -> Signature:
-    return (tuple(params), tuple(results))
-
-
-def signature_text(sig: Signature) -> str:
-    """``(i32, i32) -> (i32)``: how signatures appear in load errors."""
-    return f"({', '.join(sig[0])}) -> ({', '.join(sig[1])})"
-
-
 @dataclass(frozen=True)
 class Extern:
     """One export or import: a function (with its signature), a memory (with

@@ -104,10 +104,6 @@ def make_target(triple: str | None, cpu_features: tuple[str, ...] = ()) -> Any:
     return wasmer.target.Target(wasm_triple, features)
 
 
-def host_triple() -> str:
-    return str(wasmer.target.Triple.host())
-
-
 def wat2wasm(text: str) -> bytes:
     return bytes(wasmer.wat2wasm(text))
 

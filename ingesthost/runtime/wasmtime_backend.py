@@ -369,9 +369,3 @@ def _tick(engine_ref: "weakref.ref[Engine]") -> None:
         engine.raw.increment_epoch()
         del engine
         event.wait(TICK_SECONDS)
-
-
-def host_triple() -> str:
-    import platform
-
-    return f"{platform.machine()}-unknown-{platform.system().lower()}"
