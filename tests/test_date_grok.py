@@ -19,7 +19,10 @@ from typing import Any
 
 import pytest
 
-from ingesthost.processors.grok import LEGACY_PATTERNS, GrokExpression, combine_patterns
+from ingesthost.processors.grok import GrokExpression, combine_patterns
+from ingesthost.processors.grok_bank import builtin_patterns
+
+LEGACY_PATTERNS = builtin_patterns("disabled")
 from test_builtins import failure, load_error, run
 
 

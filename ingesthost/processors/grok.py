@@ -20,145 +20,24 @@ backreference, which Python 3.10 lacks), mid-pattern flags ``(?i)``
 Possessive quantifiers, ``\\p{..}``, ``\\k<name>`` and nested classes are
 refused at load rather than misread.
 
-The pattern bank (:data:`LEGACY_PATTERNS`) is data written for ingesthost:
-it holds the common names of Elasticsearch's legacy (``ecs_compatibility:
-disabled``) bank, defined to match what those patterns match. Their names
-and meanings come from the Logstash grok patterns Elasticsearch ships
-(``libs/grok/src/main/resources/patterns/legacy/``: ``grok-patterns``,
-``httpd``, ``linux-syslog``); the ``IPV6`` definition is generated below
-from the eight forms of RFC 4291's text notation. ``ecs_compatibility: v1``
-(the ECS field names) is not provided and is refused at load.
+The pattern banks are data files of ingesthost's own, one directory per
+``ecs_compatibility`` mode (see :mod:`.grok_bank`).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from ..document import IngestDocument
 from ..errors import PipelineConfigError
 from . import wasm as _wasm
 from .builtins import read_bool, read_string, set_field
 from .field_processors import FieldProcessor, _cast_error, _error, _path
+from .grok_bank import ECS_COMPATIBILITY_MODES, builtin_patterns
 from .javaisms import parse_java_double, parse_java_float, parse_java_int
 
-__all__ = ["GrokExpression", "GrokProcessor", "LEGACY_PATTERNS", "translate_oniguruma"]
-
-
-# -- the pattern bank (written here; see the module docstring) ---------------------------------
-
-
-def _ipv6() -> str:
-    """RFC 4291 text forms: eight groups, ``::`` in any place, an IPv4 tail, a zone ``%eth0``."""
-    h = "[0-9A-Fa-f]{1,4}"
-    v4 = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}"
-    forms = [
-        f"(?:{h}:){{7}}(?:{h}|:)",
-        f"(?:{h}:){{6}}(?::{h}|{v4}|:)",
-        f"(?:{h}:){{5}}(?:(?::{h}){{1,2}}|:{v4}|:)",
-        f"(?:{h}:){{4}}(?:(?::{h}){{1,3}}|(?::{h})?:{v4}|:)",
-        f"(?:{h}:){{3}}(?:(?::{h}){{1,4}}|(?::{h}){{0,2}}:{v4}|:)",
-        f"(?:{h}:){{2}}(?:(?::{h}){{1,5}}|(?::{h}){{0,3}}:{v4}|:)",
-        f"(?:{h}:)(?:(?::{h}){{1,6}}|(?::{h}){{0,4}}:{v4}|:)",
-        f":(?:(?::{h}){{1,7}}|(?::{h}){{0,5}}:{v4}|:)",
-    ]
-    return "(?:" + "|".join(f"(?:{form})" for form in forms) + ")(?:%.+)?"
-
-
-_OCTET = "(?:[0-1]?[0-9]{1,2}|2[0-4][0-9]|25[0-5])"
-
-#: name -> definition (Oniguruma syntax, as pattern_definitions are written).
-LEGACY_PATTERNS: dict[str, str] = {
-    # grok-patterns: words, numbers, strings
-    "USERNAME": r"[a-zA-Z0-9._-]+",
-    "USER": r"%{USERNAME}",
-    "EMAILLOCALPART": r"[a-zA-Z][a-zA-Z0-9_.+-=:]+",
-    "EMAILADDRESS": r"%{EMAILLOCALPART}@%{HOSTNAME}",
-    "INT": r"(?:[+-]?(?:[0-9]+))",
-    "BASE10NUM": r"(?<![0-9.+-])(?>[+-]?(?:(?:[0-9]+(?:\.[0-9]+)?)|(?:\.[0-9]+)))",
-    "NUMBER": r"(?:%{BASE10NUM})",
-    "BASE16NUM": r"(?<![0-9A-Fa-f])(?:[+-]?(?:0x)?(?:[0-9A-Fa-f]+))",
-    "POSINT": r"\b(?:[1-9][0-9]*)\b",
-    "NONNEGINT": r"\b(?:[0-9]+)\b",
-    "WORD": r"\b\w+\b",
-    "NOTSPACE": r"\S+",
-    "SPACE": r"\s*",
-    "DATA": r".*?",
-    "GREEDYDATA": r".*",
-    "QUOTEDSTRING": r"""(?>(?<!\\)(?>"(?>\\.|[^\\"]+)+"|""|(?>'(?>\\.|[^\\']+)+')|''|(?>`(?>\\.|[^\\`]+)+`)|``))""",
-    "QS": r"%{QUOTEDSTRING}",
-    "UUID": r"[A-Fa-f0-9]{8}-(?:[A-Fa-f0-9]{4}-){3}[A-Fa-f0-9]{12}",
-    # networking
-    "MAC": r"(?:%{CISCOMAC}|%{WINDOWSMAC}|%{COMMONMAC})",
-    "CISCOMAC": r"(?:(?:[A-Fa-f0-9]{4}\.){2}[A-Fa-f0-9]{4})",
-    "WINDOWSMAC": r"(?:(?:[A-Fa-f0-9]{2}-){5}[A-Fa-f0-9]{2})",
-    "COMMONMAC": r"(?:(?:[A-Fa-f0-9]{2}:){5}[A-Fa-f0-9]{2})",
-    "IPV6": _ipv6(),
-    "IPV4": rf"(?<![0-9])(?:{_OCTET}[.]{_OCTET}[.]{_OCTET}[.]{_OCTET})(?![0-9])",
-    "IP": r"(?:%{IPV6}|%{IPV4})",
-    "HOSTNAME": r"\b(?:[0-9A-Za-z][0-9A-Za-z-]{0,62})(?:\.(?:[0-9A-Za-z][0-9A-Za-z-]{0,62}))*(\.?|\b)",
-    "IPORHOST": r"(?:%{IP}|%{HOSTNAME})",
-    "HOSTPORT": r"%{IPORHOST}:%{POSINT}",
-    # paths and URIs
-    "PATH": r"(?:%{UNIXPATH}|%{WINPATH})",
-    "UNIXPATH": r"(/([\w_%!$@:.,+~-]+|\\.)*)+",
-    "WINPATH": r"(?>[A-Za-z]+:|\\)(?:\\[^\\?*]*)+",
-    "URIPROTO": r"[A-Za-z]([A-Za-z0-9+\-.]+)+",
-    "URIHOST": r"%{IPORHOST}(?::%{POSINT:port})?",
-    "URIPATH": r"(?:/[A-Za-z0-9$.+!*'(){},~:;=@#%&_\-]*)+",
-    "URIPARAM": r"\?[A-Za-z0-9$.+!*'|(){},~@#%&/=:;_?\-\[\]<>]*",
-    "URIPATHPARAM": r"%{URIPATH}(?:%{URIPARAM})?",
-    "URI": r"%{URIPROTO}://(?:%{USER}(?::[^@]*)?@)?(?:%{URIHOST})?(?:%{URIPATHPARAM})?",
-    # dates and times
-    "MONTH": r"\b(?:[Jj]an(?:uary|uar)?|[Ff]eb(?:ruary|ruar)?|[Mm](?:a|ä)?r(?:ch|z)?|[Aa]pr(?:il)?|[Mm]a(?:y|i)?"
-    r"|[Jj]un(?:e|i)?|[Jj]ul(?:y|i)?|[Aa]ug(?:ust)?|[Ss]ep(?:tember)?|[Oo](?:c|k)?t(?:ober)?|[Nn]ov(?:ember)?"
-    r"|[Dd]e(?:c|z)(?:ember)?)\b",
-    "MONTHNUM": r"(?:0?[1-9]|1[0-2])",
-    "MONTHNUM2": r"(?:0[1-9]|1[0-2])",
-    "MONTHDAY": r"(?:(?:0[1-9])|(?:[12][0-9])|(?:3[01])|[1-9])",
-    "DAY": r"(?:Mon(?:day)?|Tue(?:sday)?|Wed(?:nesday)?|Thu(?:rsday)?|Fri(?:day)?|Sat(?:urday)?|Sun(?:day)?)",
-    "YEAR": r"(?>\d\d){1,2}",
-    "HOUR": r"(?:2[0123]|[01]?[0-9])",
-    "MINUTE": r"(?:[0-5][0-9])",
-    "SECOND": r"(?:(?:[0-5]?[0-9]|60)(?:[:.,][0-9]+)?)",
-    "TIME": r"(?!<[0-9])%{HOUR}:%{MINUTE}(?::%{SECOND})(?![0-9])",
-    "DATE_US": r"%{MONTHNUM}[/-]%{MONTHDAY}[/-]%{YEAR}",
-    "DATE_EU": r"%{MONTHDAY}[./-]%{MONTHNUM}[./-]%{YEAR}",
-    "ISO8601_TIMEZONE": r"(?:Z|[+-]%{HOUR}(?::?%{MINUTE}))",
-    "ISO8601_SECOND": r"(?:%{SECOND}|60)",
-    "ISO8601_HOUR": r"(?:2[0123]|[01][0-9])",
-    "TIMESTAMP_ISO8601": r"%{YEAR}-%{MONTHNUM}-%{MONTHDAY}[T ]%{ISO8601_HOUR}:?%{MINUTE}(?::?%{SECOND})?"
-    r"%{ISO8601_TIMEZONE}?",
-    "DATE": r"%{DATE_US}|%{DATE_EU}",
-    "DATESTAMP": r"%{DATE}[- ]%{TIME}",
-    "TZ": r"(?:[APMCE][SD]T|UTC)",
-    "DATESTAMP_RFC822": r"%{DAY} %{MONTH} %{MONTHDAY} %{YEAR} %{TIME} %{TZ}",
-    "DATESTAMP_RFC2822": r"%{DAY}, %{MONTHDAY} %{MONTH} %{YEAR} %{TIME} %{ISO8601_TIMEZONE}",
-    "DATESTAMP_OTHER": r"%{DAY} %{MONTH} %{MONTHDAY} %{TIME} %{TZ} %{YEAR}",
-    "DATESTAMP_EVENTLOG": r"%{YEAR}%{MONTHNUM2}%{MONTHDAY}%{HOUR}%{MINUTE}%{SECOND}",
-    "HTTPDATE": r"%{MONTHDAY}/%{MONTH}/%{YEAR}:%{TIME} %{INT}",
-    # syslog
-    "SYSLOGTIMESTAMP": r"%{MONTH} +%{MONTHDAY} %{TIME}",
-    "PROG": r"[\x21-\x5a\x5c\x5e-\x7e]+",
-    "SYSLOGPROG": r"%{PROG:program}(?:\[%{POSINT:pid}\])?",
-    "SYSLOGHOST": r"%{IPORHOST}",
-    "SYSLOGFACILITY": r"<%{NONNEGINT:facility}.%{NONNEGINT:priority}>",
-    "SYSLOGBASE": r"%{SYSLOGTIMESTAMP:timestamp} (?:%{SYSLOGFACILITY} )?%{SYSLOGHOST:logsource} %{SYSLOGPROG}:",
-    "LOGLEVEL": r"([Aa]lert|ALERT|[Tt]race|TRACE|[Dd]ebug|DEBUG|[Nn]otice|NOTICE|[Ii]nfo|INFO|[Ww]arn?(?:ing)?"
-    r"|WARN?(?:ING)?|[Ee]rr?(?:or)?|ERR?(?:OR)?|[Cc]rit?(?:ical)?|CRIT?(?:ICAL)?|[Ff]atal|FATAL|[Ss]evere|SEVERE"
-    r"|EMERG(?:ENCY)?|[Ee]merg(?:ency)?)",
-    # httpd
-    "HTTPDUSER": r"%{EMAILADDRESS}|%{USER}",
-    "HTTPDERROR_DATE": r"%{DAY} %{MONTH} %{MONTHDAY} %{TIME} %{YEAR}",
-    "HTTPD_COMMONLOG": r'%{IPORHOST:clientip} %{HTTPDUSER:ident} %{HTTPDUSER:auth} \[%{HTTPDATE:timestamp}\] '
-    r'"(?:%{WORD:verb} %{NOTSPACE:request}(?: HTTP/%{NUMBER:httpversion})?|%{DATA:rawrequest})" '
-    r"(?:-|%{NUMBER:response}) (?:-|%{NUMBER:bytes})",
-    "HTTPD_COMBINEDLOG": r"%{HTTPD_COMMONLOG} %{QS:referrer} %{QS:agent}",
-    "COMMONAPACHELOG": r"%{HTTPD_COMMONLOG}",
-    "COMBINEDAPACHELOG": r"%{HTTPD_COMBINEDLOG}",
-}
-
-ECS_COMPATIBILITY_MODES = ("disabled", "v1")
+__all__ = ["GrokExpression", "GrokProcessor", "translate_oniguruma"]
 
 
 # -- grok expressions -----------------------------------------------------------------------------
@@ -174,7 +53,7 @@ class GrokError(ValueError):
     pass
 
 
-def expand(grok: str, bank: dict[str, str]) -> str:
+def expand(grok: str, bank: Mapping[str, str]) -> str:
     """``Grok.toRegex``: references replaced, left to right, until none is left."""
     out: list[str] = []
     for _ in range(_MAX_EXPANSIONS):
@@ -194,7 +73,7 @@ def expand(grok: str, bank: dict[str, str]) -> str:
     raise GrokError("Can not convert grok patterns to regular expression")
 
 
-def forbid_circular_references(bank: dict[str, str], names: "list[str] | None" = None) -> None:
+def forbid_circular_references(bank: Mapping[str, str], names: "list[str] | None" = None) -> None:
     """``Grok.forbidCircularReferences`` for the given definitions (default: all)."""
 
     def visit(name: str, path: list[str]) -> None:
@@ -422,7 +301,7 @@ _CONVERTERS: dict[str, Callable[[str], Any]] = {
 class GrokExpression:
     """One grok expression compiled: :meth:`captures` gives field -> value, or None."""
 
-    def __init__(self, grok: str, bank: dict[str, str]) -> None:
+    def __init__(self, grok: str, bank: Mapping[str, str]) -> None:
         self.grok = grok
         expression = expand(grok, bank)
         python, named = translate_oniguruma(expression)
@@ -509,16 +388,12 @@ class GrokProcessor(FieldProcessor):
         mode = read_string(options, "ecs_compatibility", required=False) or "disabled"
         if mode not in ECS_COMPATIBILITY_MODES:
             raise PipelineConfigError(f"[ecs_compatibility] unsupported mode '{mode}'")
-        if mode != "disabled":
-            raise PipelineConfigError(
-                f"[ecs_compatibility] mode '{mode}' is not supported by ingesthost (only 'disabled', the legacy names)"
-            )
         definitions = options.get("pattern_definitions")
         if definitions is not None and (
             not isinstance(definitions, dict) or not all(isinstance(v, str) for v in definitions.values())
         ):
             raise PipelineConfigError("[pattern_definitions] property isn't a map of strings")
-        bank = {**LEGACY_PATTERNS, **(definitions or {})}
+        bank = {**builtin_patterns(mode), **(definitions or {})}
         self.patterns = patterns
         try:
             forbid_circular_references(bank, list(definitions or {}))
