@@ -3,10 +3,12 @@
 Elasticsearch ships two banks and picks one with the processor's
 ``ecs_compatibility`` option: ``disabled`` (the default; the Logstash names
 of old, ``clientip``, ``verb``...) reads :file:`legacy/`, ``v1`` (Elastic
-Common Schema names, ``[source][address]``...) reads :file:`ecs-v1/`. Each
-directory holds one file per log family, named as Elasticsearch names its
-files (``grok-patterns``, ``httpd``, ``linux-syslog``...), so a user who
-knows where Elasticsearch defines a pattern finds ours in the same place.
+Common Schema names, ``[source][address]``...) reads :file:`ecs-v1/`; both
+read :file:`common/` first, the names that capture nothing and so mean the
+same in both (``IP``, ``NUMBER``, ``TIMESTAMP_ISO8601``...). Each directory
+holds one file per log family, named as Elasticsearch names its files
+(``grok-patterns``, ``httpd``, ``linux-syslog``...), so a user who knows
+where Elasticsearch defines a pattern finds ours in the same place.
 
 The files are ingesthost's own: each definition is written to match what
 the pattern of that name matches in Elasticsearch and to capture the same
@@ -15,8 +17,8 @@ Logstash and Elasticsearch users expect: one ``NAME definition`` per line,
 leading white space ignored, ``#`` starting a comment line.
 
 A bank is read once per process and shared read-only; a name defined twice
-in one bank is an error in the data, refused rather than resolved by file
-order.
+in one bank (in two files, or in :file:`common/` and a mode's directory) is
+an error in the data, refused rather than resolved by file order.
 """
 
 from __future__ import annotations
@@ -64,13 +66,14 @@ def builtin_patterns(mode: str = "disabled") -> Mapping[str, str]:
     except KeyError:
         raise ValueError(f"unsupported ECS compatibility mode [{mode}]") from None
     bank: dict[str, str] = {}
-    root = resources.files(__name__).joinpath(directory)
-    for entry in sorted(root.iterdir(), key=lambda e: e.name):
-        if entry.name.startswith((".", "_")) or not entry.is_file():
-            continue
-        source = f"{directory}/{entry.name}"
-        for name, definition in parse_pattern_file(entry.read_text(encoding="utf-8"), source).items():
-            if name in bank:
-                raise BankError(f"{source}: pattern [{name}] is already defined by another file of the bank")
-            bank[name] = definition
+    for folder in ("common", directory):
+        root = resources.files(__name__).joinpath(folder)
+        for entry in sorted(root.iterdir(), key=lambda e: e.name):
+            if entry.name.startswith((".", "_")) or not entry.is_file():
+                continue
+            source = f"{folder}/{entry.name}"
+            for name, definition in parse_pattern_file(entry.read_text(encoding="utf-8"), source).items():
+                if name in bank:
+                    raise BankError(f"{source}: pattern [{name}] is already defined by another file of the bank")
+                bank[name] = definition
     return MappingProxyType(bank)
