@@ -213,6 +213,70 @@ def test_yaml_360_append_allow_duplicates(name: str, doc: dict[str, Any]):
     assert run(_append_pipeline_360(), doc) == {"dest": [3]}, name
 
 
+def _append_pipeline_380() -> list[dict[str, Any]]:
+    """380_append_edge_cases.yml's pipeline. Its last step, a ``script`` that
+    sets ``foo_is_null`` to ``ctx.foo == null``, is replaced by the tests
+    asserting on ``foo`` itself (absent where the script would say null)."""
+    return [
+        {"append": {"if": "ctx?.templating != true", "field": "foo", "copy_from": "bar", "allow_duplicates": False, "ignore_empty_values": True}},
+        {"append": {"if": "ctx?.templating == true", "field": "foo", "value": "{{bar}}", "allow_duplicates": True, "ignore_empty_values": True}},
+        {"remove": {"field": "bar", "ignore_missing": True}},
+    ]
+
+
+@pytest.mark.parametrize(
+    "name, doc, expected",
+    [
+        # "scalar values will become a list if necessary"
+        ("copy_from, new value", {"foo": "2", "bar": "3", "templating": False}, ["2", "3"]),
+        ("templating, duplicates allowed", {"foo": "2", "bar": "2", "templating": True}, ["2", "2"]),
+        ("templating, new value", {"foo": "2", "bar": "3", "templating": True}, ["2", "3"]),
+        # "if a value doesn't change because of ignoring duplicates or empty values, it doesn't become a list"
+        ("copy_from, a duplicate", {"foo": "2", "bar": "2", "templating": False}, "2"),
+        ("copy_from, an empty string", {"foo": "2", "bar": "", "templating": False}, "2"),
+        ("templating, an empty string", {"foo": "2", "bar": "", "templating": True}, "2"),
+        # "an absent value isn't added in the absence of change" (the script's foo_is_null: true)
+        ("copy_from, empty, no foo", {"bar": "", "templating": False}, None),
+        ("templating, empty, no foo", {"bar": "", "templating": True}, None),
+        ("copy_from, no bar, no foo", {"templating": False}, None),
+        ("templating, no bar, no foo", {"templating": True}, None),
+    ],
+)
+def test_yaml_380_append_edge_cases(name: str, doc: dict[str, Any], expected: Any):
+    # 380_append_edge_cases.yml, its three named tests (each step one case)
+    out = run(_append_pipeline_380(), doc)
+    assert "bar" not in out
+    if expected is None:
+        assert "foo" not in out, name
+    else:
+        assert out["foo"] == expected, name
+
+
+@pytest.mark.parametrize(
+    "options, doc, expected",
+    [
+        # ingesthost: nulls and empty strings inside a list are left out, the rest is appended
+        ({"value": ["a", "", None, "b"]}, {}, {"f": ["a", "b"]}),
+        ({"value": ["", None]}, {}, {}),
+        ({"value": ["", None]}, {"f": "x"}, {"f": "x"}),
+        ({"copy_from": "src"}, {"src": [None, "y", ""], "f": ["x"]}, {"src": [None, "y", ""], "f": ["x", "y"]}),
+        # empty objects, lists, zero and false are values, not empty ones
+        ({"value": [0, False, {}, []]}, {}, {"f": [0, False, {}, []]}),
+        # without the option, empties are appended as before
+        ({"value": ["", None], "ignore_empty_values": False}, {}, {"f": ["", None]}),
+    ],
+)
+def test_append_ignore_empty_values(options: dict[str, Any], doc: dict[str, Any], expected: dict[str, Any]) -> None:
+    processor = {"field": "f", "ignore_empty_values": True, **options}
+    assert run([{"append": processor}], doc) == expected
+
+
+def test_append_copy_from_missing_still_fails_without_ignore_empty_values() -> None:
+    # AppendProcessor: a missing copy_from is an error unless empty values are ignored
+    message = str(failure([{"append": {"field": "f", "copy_from": "nope"}}], {}))
+    assert "field [nope] not present as part of path [nope]" in message
+
+
 @pytest.mark.parametrize(
     "keep, doc, expected",
     [

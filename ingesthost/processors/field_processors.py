@@ -613,12 +613,25 @@ def _merge(target: dict[str, Any], source: dict[str, Any]) -> None:
 # -- append ------------------------------------------------------------------------------------
 
 
-def append_values(document: IngestDocument, parts: Sequence[str], path: str, value: Any, allow_duplicates: bool) -> None:
+def append_values(
+    document: IngestDocument,
+    parts: Sequence[str],
+    path: str,
+    value: Any,
+    allow_duplicates: bool,
+    ignore_empty_values: bool = False,
+) -> None:
     """Elasticsearch's ``appendFieldValue``: a missing field becomes a list, a
     scalar becomes a list holding it, a list value adds each element; without
     ``allow_duplicates`` only elements not yet there (Java ``equals``) are added,
-    and a field nothing was added to is left as it was (a scalar stays a scalar)."""
+    and a field nothing was added to is left as it was (a scalar stays a scalar).
+    With ``ignore_empty_values``, nulls and empty strings are not appended,
+    and a missing field nothing remains for is not created."""
     values = value if isinstance(value, list) else [value]
+    if ignore_empty_values:
+        values = [item for item in values if item is not None and item != ""]
+        if not values and not has_field(document, parts, path):
+            return
     if not has_field(document, parts, path):
         fresh: list[Any] = []
         for item in values:
@@ -650,6 +663,7 @@ class AppendProcessor(_Builtin):
         *,
         copy_from: str | None = None,
         allow_duplicates: bool = True,
+        ignore_empty_values: bool = False,
         media_type: str = "application/json",
         tag: str | None = None,
         description: str | None = None,
@@ -659,16 +673,20 @@ class AppendProcessor(_Builtin):
         self.copy_from = _FieldName(copy_from, "copy_from") if copy_from is not None else None
         self.value = _ValueSource(value, media_type) if copy_from is None else None
         self.allow_duplicates = allow_duplicates
+        self.ignore_empty_values = ignore_empty_values
 
     @classmethod
     def create(cls, options: dict[str, Any], tag: str | None, description: str | None) -> "AppendProcessor":
-        check_options(cls.type, options, {"field", "value", "copy_from", "allow_duplicates", "media_type"})
+        check_options(
+            cls.type, options, {"field", "value", "copy_from", "allow_duplicates", "ignore_empty_values", "media_type"}
+        )
         field, copy_from, media_type = read_value_options(options)
         return cls(
             field,
             options.get("value"),
             copy_from=copy_from,
             allow_duplicates=read_bool(options, "allow_duplicates", True),
+            ignore_empty_values=read_bool(options, "ignore_empty_values", False),
             media_type=media_type,
             tag=tag,
             description=description,
@@ -679,11 +697,14 @@ class AppendProcessor(_Builtin):
             path, parts = self.field.resolve(document)
             if self.copy_from is not None:
                 source, source_parts = self.copy_from.resolve(document)
-                value = deep_copy(get_field(document, source_parts, source))
+                if self.ignore_empty_values and not has_field(document, source_parts, source):
+                    value = None  # a missing source is an empty value: nothing to append
+                else:
+                    value = deep_copy(get_field(document, source_parts, source))
             else:
                 assert self.value is not None
                 value = self.value.resolve(document)
-            append_values(document, parts, path, value, self.allow_duplicates)
+            append_values(document, parts, path, value, self.allow_duplicates, self.ignore_empty_values)
         except _FieldError as exc:
             raise self.fail(str(exc)) from None
         return document
