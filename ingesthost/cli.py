@@ -818,7 +818,10 @@ def _add_simulate_command(commands: Any) -> None:
         epilog="example:\n  ingesthost simulate --pipeline pipeline.yml sample.ndjson --verbose\n",
     )
     simulate.add_argument("input", metavar="INPUT", help="NDJSON or _simulate request JSON file, or - for stdin")
-    simulate.add_argument("--pipeline", "-p", metavar="FILE", required=True, help="pipeline file (JSON or YAML)")
+    simulate.add_argument(
+        "--pipeline", "-p", metavar="FILE", required=True,
+        help="pipeline file (JSON or YAML), or es://HOST:PORT/_ingest/pipeline/ID",
+    )
     simulate.add_argument("--verbose", "-v", action="store_true", help="the result of every processor")
     _add_engine_options(simulate)
     _add_cache_options(simulate)
@@ -826,6 +829,9 @@ def _add_simulate_command(commands: Any) -> None:
         "--max-memory", type=_size, default=DEFAULT_MAX_MEMORY, metavar="SIZE", help="memory cap of each guest"
     )
     _add_confine_option(simulate)
+    simulate.add_argument(
+        "--insecure", action="store_true", help="with a stored pipeline: do not verify the cluster's TLS certificate"
+    )
 
 
 def _add_serve_command(commands: Any) -> None:
@@ -942,9 +948,13 @@ def _simulate_documents(data: bytes, source: str) -> list[Any]:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     cache = _cache_from_args(args)
-    pipeline = Pipeline.from_file(
-        args.pipeline, compiler=args.compiler, cache=cache, max_memory=args.max_memory, confine_to=args.confine_to
-    )
+    load: dict[str, Any] = {
+        "compiler": args.compiler, "cache": cache, "max_memory": args.max_memory, "confine_to": args.confine_to
+    }
+    if stored_pipeline.is_stored_pipeline_url(args.pipeline):  # fetched as process fetches it, run here
+        pipeline = stored_pipeline.open_stored_pipeline(args.pipeline, isolation="none", insecure=args.insecure, **load)
+    else:
+        pipeline = Pipeline.from_file(args.pipeline, **load)
     source = "<stdin>" if args.input == "-" else args.input
     with pipeline:
         try:

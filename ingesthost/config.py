@@ -11,11 +11,12 @@ name the file, the processor's position and tag, and the problem.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import stat
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, NamedTuple
 
 import orjson
 
@@ -147,6 +148,15 @@ def _file_kind(mode: int) -> str:
     return "a special file"
 
 
+class StoredPipeline(NamedTuple):
+    """A pipeline stored in a cluster, as fetched when the run started."""
+
+    #: What names it in messages: its URL, without userinfo.
+    source: str
+    #: Its definition; None when the cluster has no pipeline with that id (a 404).
+    definition: dict[str, Any] | None
+
+
 class PipelineSnapshot:
     """Everything building a pipeline reads from disk, read once.
 
@@ -168,11 +178,27 @@ class PipelineSnapshot:
 
     WASI preopen directories are remembered as resolved paths only: their
     contents are the guest's to read at run time.
+
+    A pipeline stored in a cluster (:mod:`ingesthost.stored_pipeline`) has
+    no files: its snapshot is given :attr:`stored_pipelines`, every stored
+    pipeline it reaches, fetched when the run started, and the builder finds
+    what a ``pipeline`` processor names there instead of on disk. They are
+    part of the snapshot in every mode (kept by :meth:`frozen` and by
+    pickling), so a worker builds them without asking the cluster.
     """
 
-    def __init__(self, *, taking: bool = False) -> None:
+    def __init__(
+        self, *, taking: bool = False, stored_pipelines: Mapping[str, "StoredPipeline"] | None = None
+    ) -> None:
         self._answers: dict[tuple[str, str], Any] | None = {} if taking else None
         self._frozen = False
+        self._stored = None if stored_pipelines is None else dict(stored_pipelines)
+
+    @property
+    def stored_pipelines(self) -> Mapping[str, "StoredPipeline"] | None:
+        """The stored pipelines a ``pipeline`` processor may name, by id (None:
+        names are pipeline files)."""
+        return self._stored
 
     @property
     def taking(self) -> bool:
@@ -183,15 +209,16 @@ class PipelineSnapshot:
         """A snapshot that answers only from what this one remembered."""
         if self._answers is None:
             raise ValueError("a live PipelineSnapshot remembers nothing: create it with taking=True")
-        snapshot = PipelineSnapshot()
+        snapshot = PipelineSnapshot(stored_pipelines=self._stored)
         snapshot._answers, snapshot._frozen = self._answers, True
         return snapshot
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"answers": self._answers}
+        return {"answers": self._answers, "stored": self._stored}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._answers = state["answers"]
+        self._stored = state.get("stored")
         self._frozen = self._answers is not None  # once sent elsewhere, never read the disk again
 
     @property
@@ -329,7 +356,7 @@ class PipelineBuilder:
         self.pipeline_id = pipeline_id
         #: Pipeline-level ``on_failure`` handlers, filled by :meth:`build`.
         self.on_failure: list[Processor] = []
-        self._nesting = _nesting or _Nesting.root(source, confine_to, snapshot)
+        self._nesting = _nesting or _Nesting.root(source, confine_to, snapshot, pipeline_id)
         #: Where every file this build reads comes from (disk, or a snapshot).
         self.files = self._nesting.files
         self._handler_depth = 0
@@ -606,68 +633,95 @@ class PipelineBuilder:
         return handlers
 
     def _build_pipeline(self, options: dict[str, Any], where: str, tag: str | None) -> Processor:
-        """``pipeline``: another pipeline file, loaded now (cycles and depth are checked here)."""
+        """``pipeline``: another pipeline, loaded now (cycles and depth are checked
+        here): a file, or for a stored pipeline another stored one (see
+        :attr:`PipelineSnapshot.stored_pipelines`)."""
         self._check_options("pipeline", options, {"name", "ignore_missing_pipeline"}, where, tag)
+        stored = self.files.stored_pipelines
         name = options.get("name")
         if not isinstance(name, str) or not name:
-            raise self.error("[name] required property is missing (the pipeline file to run)", where, tag)
+            what = "the id of the stored pipeline to run" if stored is not None else "the pipeline file to run"
+            raise self.error(f"[name] required property is missing ({what})", where, tag)
         if "{{" in name:
-            raise self.error("[name] must be a file name; templates are not supported here", where, tag)
+            what = "a pipeline id" if stored is not None else "a file name"
+            raise self.error(f"[name] must be {what}; templates are not supported here", where, tag)
         ignore_missing = options.get("ignore_missing_pipeline", False)
         if not isinstance(ignore_missing, bool):
             raise self.error(
                 f"[ignore_missing_pipeline] must be true or false, found {json_type_phrase(ignore_missing)}", where, tag
             )
         description = options.get("description")
-        try:
-            path = self.files.pipeline_file(self.base_dir, name)
-        except (OSError, ValueError) as exc:  # a NUL in the name, a name too long for the system...
-            raise self.error(f"[name] cannot be used as a file name: {exc}", where, tag) from None
-        if path is None:
+        if stored is not None:
+            target = self._stored_target(stored, name, where, tag)
+        else:
+            target = self._file_target(name, where, tag)
+        if isinstance(target, str):  # what says it is missing
             if ignore_missing:
                 return PipelineProcessor(name, None, ignore_missing_pipeline=True, tag=tag, description=description)
-            raise self.error(
-                f"Pipeline processor configured for non-existent pipeline [{name}] "
-                f"(no file {self.base_dir / name}, nor with .yml, .yaml or .json)",
-                where,
-                tag,
-            )
-        try:
-            resolved = self.files.resolve(path)
-        except (OSError, RuntimeError) as exc:  # a symlink loop
-            raise self.error(f"[name] cannot be used as a file name: {exc}", where, tag) from None
-        self.check_inside(resolved, "pipeline file", where, tag)
+            raise self.error(f"Pipeline processor configured for non-existent pipeline [{name}] ({target})", where, tag)
         nesting = self._nesting
-        if resolved in nesting.stack:
-            chain = " -> ".join(p.name for p in (*nesting.stack[nesting.stack.index(resolved):], resolved))
+        if target.key in nesting.stack:
+            cycle = (*nesting.stack[nesting.stack.index(target.key):], target.key)
+            chain = " -> ".join(key.name if isinstance(key, Path) else key for key in cycle)
             raise self.error(f"Cycle detected for pipeline: {name} ({chain})", where, tag)
         if len(nesting.stack) >= MAX_NESTED_PIPELINES:
             raise self.error(
                 f"Too many nested pipelines. Cannot have more than {MAX_NESTED_PIPELINES} nested pipelines", where, tag
             )
-        pipeline = nesting.loaded.get(resolved)
+        pipeline = nesting.loaded.get(target.key)
         if pipeline is None:
-            pipeline = nesting.loaded[resolved] = self._load_nested(path, resolved, name, where, tag)
+            pipeline = nesting.loaded[target.key] = self._load_nested(target, name, where, tag)
         return PipelineProcessor(name, pipeline, ignore_missing_pipeline=ignore_missing, tag=tag, description=description)
 
-    def _load_nested(self, path: Path, resolved: Path, name: str, where: str, tag: str | None) -> Any:
-        from .pipeline import Pipeline, pipeline_id_for  # imported here: that module imports this one
+    def _file_target(self, name: str, where: str, tag: str | None) -> "_NestedTarget | str":
+        """The pipeline file ``name`` means, or what says there is none."""
+        from .pipeline import pipeline_id_for  # imported here: that module imports this one
+
+        try:
+            path = self.files.pipeline_file(self.base_dir, name)
+        except (OSError, ValueError) as exc:  # a NUL in the name, a name too long for the system...
+            raise self.error(f"[name] cannot be used as a file name: {exc}", where, tag) from None
+        if path is None:
+            return f"no file {self.base_dir / name}, nor with .yml, .yaml or .json"
+        try:
+            resolved = self.files.resolve(path)
+        except (OSError, RuntimeError) as exc:  # a symlink loop
+            raise self.error(f"[name] cannot be used as a file name: {exc}", where, tag) from None
+        self.check_inside(resolved, "pipeline file", where, tag)
+        files = self.files
+        return _NestedTarget(resolved, str(path), path.parent, pipeline_id_for(str(path)), lambda: files.definition(path))
+
+    def _stored_target(
+        self, stored: Mapping[str, StoredPipeline], name: str, where: str, tag: str | None
+    ) -> "_NestedTarget | str":
+        """The stored pipeline with id ``name``, or what says the cluster has none.
+        Its id is ``name`` as it is (``_ingest.on_failure_pipeline`` in its handlers)."""
+        entry = stored.get(name)
+        if entry is None:  # the run fetched every name its pipelines hold: only a hand-made snapshot lacks one
+            raise self.error(f"stored pipeline [{name}] was not fetched when the run started", where, tag)
+        if entry.definition is None:
+            return f"GET _ingest/pipeline/{name} answered 404"
+        definition = entry.definition
+        return _NestedTarget(name, entry.source, self.base_dir, name, lambda: definition)
+
+    def _load_nested(self, target: "_NestedTarget", name: str, where: str, tag: str | None) -> Any:
+        from .pipeline import Pipeline  # imported here: that module imports this one
 
         engines = self.loader.engines
         saved_compiler = engines.default_compiler  # a nested file's `compiler` and `runtime` are its own
         saved_runtime = engines.runtime
         builder = PipelineBuilder(
-            source=str(path),
-            base_dir=path.parent,
+            source=target.source,
+            base_dir=target.base_dir,
             loader=self.loader,
             max_memory=self.max_memory,
-            pipeline_id=pipeline_id_for(str(path)),
+            pipeline_id=target.pipeline_id,
             _nesting=_Nesting(
-                (*self._nesting.stack, resolved), self._nesting.loaded, self._nesting.confine, self.files
+                (*self._nesting.stack, target.key), self._nesting.loaded, self._nesting.confine, self.files
             ),
         )
         try:
-            processors, description = builder.build(self.files.definition(path))
+            processors, description = builder.build(target.definition())
         except PipelineConfigError as exc:
             raise self.error(f"in pipeline [{name}]: {exc}", where, tag) from exc
         finally:
@@ -676,10 +730,26 @@ class PipelineBuilder:
         return Pipeline(
             processors,
             description=description,
-            source=str(path),
+            source=target.source,
             on_failure=builder.on_failure,
             id=builder.pipeline_id,
         )
+
+
+@dataclasses.dataclass(frozen=True)
+class _NestedTarget:
+    """What a ``pipeline`` processor names, found: a file or a stored pipeline."""
+
+    #: Identifies it in the chain of pipelines being built and among those built:
+    #: the resolved file, or the stored pipeline's id.
+    key: Path | str
+    #: Names it in messages (the file's path, the stored pipeline's URL).
+    source: str
+    #: Where its relative paths start.
+    base_dir: Path
+    pipeline_id: str
+    #: Its definition (read when it is first built).
+    definition: Callable[[], Any]
 
 
 def _fluentbit_hint(builder: "PipelineBuilder", exc: Exception, path: Path, compiler: str | None) -> str | None:
@@ -718,14 +788,15 @@ def _fluentbit_options(options: dict[str, Any]) -> dict[str, Any] | str:
 
 
 class _Nesting:
-    """What the builders of one load share: the chain of pipeline files being
-    built (for cycle and depth checks) and the nested pipelines already built
-    (a file named twice is loaded once, and its statistics are one)."""
+    """What the builders of one load share: the chain of pipelines being built
+    (for cycle and depth checks) and the nested pipelines already built (a
+    pipeline named twice is loaded once, and its statistics are one). Files
+    are known by their resolved path, stored pipelines by their id."""
 
     def __init__(
         self,
-        stack: tuple[Path, ...],
-        loaded: dict[Path, Any],
+        stack: tuple[Path | str, ...],
+        loaded: dict[Path | str, Any],
         confine: Path | None = None,
         files: PipelineSnapshot | None = None,
     ) -> None:
@@ -738,11 +809,17 @@ class _Nesting:
 
     @classmethod
     def root(
-        cls, source: str | None, confine_to: str | Path | None = None, files: PipelineSnapshot | None = None
+        cls,
+        source: str | None,
+        confine_to: str | Path | None = None,
+        files: PipelineSnapshot | None = None,
+        pipeline_id: str | None = None,
     ) -> "_Nesting":
         files = files if files is not None else PipelineSnapshot()
-        stack: tuple[Path, ...] = ()
-        if source:
+        stack: tuple[Path | str, ...] = ()
+        if files.stored_pipelines is not None:  # a stored pipeline: known by its id, it has no file
+            stack = (pipeline_id,) if pipeline_id else ()
+        elif source:
             found = files.root_file(Path(source))
             if found is not None:
                 stack = (found,)

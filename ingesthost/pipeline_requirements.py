@@ -187,6 +187,16 @@ def inspect_pipeline(target: str, *, compiler: str | None = None, environ: Any =
     says why; the load check compiles nothing and runs no guest code).
     Errors reading the pipeline itself (a missing file, an unreachable
     cluster) are raised: there is nothing to report on.
+
+    Nested pipelines (files, or for a stored pipeline the stored pipelines
+    it reaches, fetched as a run fetches them) are walked too: their
+    processors count in ``types``, their modules and unsupported
+    processors are listed with the nested pipeline in their place;
+    ``nested_pipelines`` names those found, ``nested_needs`` says per
+    nested pipeline which processor types it uses and how many modules and
+    unsupported processors it has, ``missing_pipelines`` names those not
+    found (whether that is a problem, ``ignore_missing_pipeline``, the load
+    check says).
     """
     from . import config, stored_pipeline
     from .engine import DEFAULT_COMPILER
@@ -194,8 +204,10 @@ def inspect_pipeline(target: str, *, compiler: str | None = None, environ: Any =
 
     compiler = compiler or DEFAULT_COMPILER
     stored = stored_pipeline.is_stored_pipeline_url(target)
+    fetched = None
     if stored:
-        definition, source = stored_pipeline.load_stored_definition(target, environ=environ, check=False)
+        fetched = stored_pipeline.load_stored_pipelines(target, environ=environ, check=False)
+        definition, source = fetched.definition, fetched.source
         base_dir: Path | None = None
         extra: Callable[[ProcessorPlace], str | None] | None = stored_pipeline.stored_only_problem
     else:
@@ -206,41 +218,71 @@ def inspect_pipeline(target: str, *, compiler: str | None = None, environ: Any =
     modules: list[dict[str, Any]] = []
     unsupported: list[Unsupported] = []
     nested: list[str] = []
-    pending: list[tuple[str, Any, Path | None]] = [("", definition, base_dir)]
-    seen: set[Path] = set()
+    needs: dict[str, dict[str, Any]] = {}
+    missing: list[str] = []
+    # (prefix of places, definition, its directory, its name in `nested`: None for the top one)
+    pending: list[tuple[str, Any, Path | None, str | None]] = [("", definition, base_dir, None)]
+    seen: set[Any] = set()
     while pending:
-        prefix, current, directory = pending.pop(0)
+        prefix, current, directory, owner = pending.pop(0)
+        own = None if owner is None else needs.setdefault(owner, {"types": collections.Counter(), "modules": 0, "unsupported": 0})
         for place in walk_processors(current):
             kinds[place.kind] += 1
+            if own is not None:
+                own["types"][place.kind] += 1
             where = prefix + place.where
             reason = unsupported_reason(place, known, extra)
             if reason is not None:
                 unsupported.append(Unsupported(place.kind, where, place.tag, reason))
+                if own is not None:
+                    own["unsupported"] += 1
                 continue
             options = place.options if isinstance(place.options, dict) else {}
+            name = options.get("name")
             if place.kind == "wasm" and isinstance(options.get("module"), str):
                 modules.append(_module_needs(options, where, place.tag, directory, compiler))
-            elif place.kind == "pipeline" and directory is not None and isinstance(options.get("name"), str):
-                path = _nested_file(directory, options["name"])
-                if path is not None and path.resolve() not in seen:
+                if own is not None:
+                    own["modules"] += 1
+            elif place.kind != "pipeline" or not isinstance(name, str) or not name or "{{" in name:
+                continue
+            elif fetched is not None:
+                entry = fetched.pipelines.get(name)
+                if entry is None or name in seen:  # not fetched: a template, reported above
+                    continue
+                seen.add(name)
+                if entry.definition is None:
+                    missing.append(entry.source)
+                else:
+                    nested.append(entry.source)
+                    pending.append((stored_pipeline.nested_place(name, ""), entry.definition, None, entry.source))
+            elif directory is not None:
+                path = _nested_file(directory, name)
+                if path is None:
+                    if str(directory / name) not in missing:
+                        missing.append(str(directory / name))
+                elif path.resolve() not in seen:
                     seen.add(path.resolve())
                     nested.append(str(path))
                     try:
-                        pending.append((f"{path.name}: ", config.read_definition(path), path.parent))
+                        pending.append((f"{path.name}: ", config.read_definition(path), path.parent, str(path)))
                     except PipelineConfigError:
                         pass  # the load check below reports it
     report["processors"] = sum(kinds.values())
     report["types"] = dict(sorted(kinds.items()))
     report["modules"] = modules
     report["nested_pipelines"] = nested
+    report["nested_needs"] = {
+        name: {**entry, "types": dict(sorted(entry["types"].items()))} for name, entry in needs.items()
+    }
+    report["missing_pipelines"] = missing
     report["unsupported"] = [item.as_dict() for item in unsupported]
     problem = None
     if unsupported:
         problem = unsupported_message(unsupported)
     else:
         try:
-            if stored:
-                take_snapshot("definition", definition=definition, path=source, compiler=compiler)
+            if fetched is not None:
+                stored_pipeline.take_stored_snapshot(fetched, compiler=compiler)
             else:
                 take_snapshot("file", path=target, compiler=compiler)
         except IngestHostError as exc:
@@ -316,13 +358,28 @@ def _declared_abi(report: dict[str, Any]) -> str:
     return "1.0"
 
 
+def _needs_text(needs: dict[str, Any] | None) -> str:
+    """``2 processors (pipeline x1, set x1), 1 module``: a nested pipeline's line."""
+    if needs is None:
+        return "not read"
+    count = sum(needs["types"].values())
+    types = ", ".join(f"{kind} x{n}" for kind, n in needs["types"].items())
+    text = f"{count} processor{'' if count == 1 else 's'} ({types or 'none'})"
+    for key, noun in (("modules", "module"), ("unsupported", "unsupported")):
+        if needs[key]:
+            text += f", {needs[key]} {noun}{'s' if needs[key] > 1 and key == 'modules' else ''}"
+    return text
+
+
 def format_pipeline_report(report: dict[str, Any]) -> str:
     """The report as ``ingesthost inspect`` prints it."""
     lines = [f"pipeline:  {report['pipeline']}{' (stored in the cluster)' if report['stored'] else ''}"]
     types = ", ".join(f"{kind} x{count}" for kind, count in report["types"].items())
     lines.append(f"processors: {report['processors']} ({types or 'none'})")
     for path in report["nested_pipelines"]:
-        lines.append(f"nested:    {path}")
+        lines.append(f"nested:    {path}: {_needs_text(report.get('nested_needs', {}).get(path))}")
+    for path in report.get("missing_pipelines", ()):
+        lines.append(f"missing:   {path}: not found")
     for module in report["modules"]:
         tag = f", tag [{module['tag']}]" if module["tag"] else ""
         needs = [f"abi {module['abi']}" + (f" {module['abi_version']}" if "abi_version" in module else "")]

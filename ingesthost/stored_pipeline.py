@@ -6,9 +6,19 @@ it through the same code path as a pipeline file
 (:meth:`~ingesthost.pipeline.Pipeline.from_definition`, the builder of
 :mod:`ingesthost.config`), so it runs exactly as it would had its JSON been
 saved as ``ID.json``: same checks, same messages, same pipeline id
-(``_ingest.on_failure_pipeline`` is ``ID``). The definition is read once,
-when the run starts; worker processes get it with the rest of the pipeline
-snapshot and never ask the cluster.
+(``_ingest.on_failure_pipeline`` is ``ID``).
+
+In Elasticsearch a ``pipeline`` processor names another *stored* pipeline.
+Every stored pipeline the top one reaches that way (through handlers and
+``foreach`` bodies too, transitively) is fetched with it
+(:func:`load_stored_pipelines`); a 404 is recorded, not raised, so that
+``ignore_missing_pipeline`` works. The builder finds them in the pipeline
+snapshot (:attr:`ingesthost.config.PipelineSnapshot.stored_pipelines`,
+id -> :class:`~ingesthost.config.StoredPipeline`) where it finds nested
+pipeline files otherwise, so cycles, the depth limit, missing pipelines
+and messages are those of files; each nested pipeline's id is its stored
+id. Everything is read once, when the run starts; worker processes get it
+with the rest of the snapshot and never ask the cluster.
 
 The URL is an Elasticsearch URL as :mod:`ingesthost.elasticsearch` reads
 them (``es://`` http, ``ess://`` https, or ``http(s)://``; a path prefix
@@ -17,12 +27,12 @@ for a proxy; credentials from the environment or the userinfo), ending in
 pipelines and stays that way: this module only borrows its URL parsing,
 credentials, client and redaction, so no secret reaches a message.
 
-What a stored pipeline cannot hold here, refused at load with every place
-listed at once (see :func:`stored_only_problem`):
+What a stored pipeline, or one it reaches, cannot hold here, refused at
+load with every place listed at once (see :func:`stored_only_problem`):
 
 * processors ingesthost lacks (``script``, ``user_agent``...);
-* ``pipeline`` processors: in Elasticsearch they name other *stored*
-  pipelines, whereas ingesthost's name files; they are not fetched;
+* a ``pipeline`` processor whose ``name`` is a template (``{{...}}``): it
+  could only be resolved per document, and nothing is fetched after load;
 * a ``wasm`` module or WASI directory given as a relative path: a stored
   pipeline has no directory to resolve it against (and resolving it against
   wherever the command happens to run would pick up unrelated files).
@@ -36,8 +46,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
+from .config import PipelineSnapshot, StoredPipeline
 from .errors import IngestHostError, PipelineConfigError
-from .pipeline_requirements import ProcessorPlace, find_unsupported, known_processor_types, unsupported_message
+from .pipeline_requirements import (
+    ProcessorPlace,
+    Unsupported,
+    find_unsupported,
+    known_processor_types,
+    unsupported_message,
+    walk_processors,
+)
 
 if TYPE_CHECKING:  # the client is imported when a stored pipeline is used, not by every command
     from .elasticsearch.connection import ConnectionSettings
@@ -72,6 +90,42 @@ class StoredPipelineRef:
     settings: "ConnectionSettings"
     pipeline_id: str
     url: str
+
+    def sibling(self, pipeline_id: str) -> "StoredPipelineRef":
+        """The stored pipeline ``pipeline_id`` of the same cluster."""
+        prefix = self.url.rpartition("/")[0]
+        return dataclasses.replace(self, pipeline_id=pipeline_id, url=f"{prefix}/{quote(pipeline_id, safe='')}")
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredPipelines:
+    """A stored pipeline and every stored pipeline it reaches through
+    ``pipeline`` processors, as fetched when the run started."""
+
+    #: The URL of the pipeline to run (without userinfo): its source name.
+    source: str
+    #: Its id.
+    pipeline_id: str
+    #: Every stored pipeline fetched, by id, the top one first, then in the
+    #: order they were reached; a definition of None: the cluster has none.
+    pipelines: dict[str, StoredPipeline]
+
+    @property
+    def definition(self) -> dict[str, Any]:
+        """The definition of the pipeline to run."""
+        definition = self.pipelines[self.pipeline_id].definition
+        assert definition is not None
+        return definition
+
+    @property
+    def nested(self) -> dict[str, StoredPipeline]:
+        """The stored pipelines it reaches (the top one left out)."""
+        return {key: entry for key, entry in self.pipelines.items() if key != self.pipeline_id}
+
+    def snapshot(self, *, taking: bool = False) -> PipelineSnapshot:
+        """A pipeline snapshot (see :class:`~ingesthost.config.PipelineSnapshot`)
+        whose ``pipeline`` processors find these stored pipelines."""
+        return PipelineSnapshot(taking=taking, stored_pipelines=self.pipelines)
 
 
 def is_stored_pipeline_url(text: str) -> bool:
@@ -162,10 +216,12 @@ def stored_only_problem(place: ProcessorPlace) -> str | None:
     exists (see the module docstring), or None."""
     options = place.options if isinstance(place.options, dict) else {}
     if place.kind == "pipeline":
-        return (
-            f"[pipeline] names stored pipeline [{options.get('name')}]; nested stored pipelines are not "
-            "fetched (ingesthost's pipeline processor runs files): save both as files"
-        )
+        name = options.get("name")
+        if isinstance(name, str) and "{{" in name:
+            return (
+                f"[pipeline] name [{name}] is a template: nested stored pipelines are fetched when the run "
+                "starts, so the name must be a pipeline id"
+            )
     if place.kind == "wasm":
         module = options.get("module")
         if isinstance(module, str) and module and not Path(module).is_absolute():
@@ -179,13 +235,88 @@ def stored_only_problem(place: ProcessorPlace) -> str | None:
     return None
 
 
-def check_stored_definition(definition: Any, source: str) -> None:
-    """Refuse, all at once with their places, the processors of a stored
-    pipeline that cannot run here (unknown types and :func:`stored_only_problem`)."""
+def nested_pipeline_names(definition: Any) -> list[str]:
+    """The ids the ``pipeline`` processors of ``definition`` name, in build order
+    (handlers and ``foreach`` bodies included; templates and malformed names
+    left out: :func:`stored_only_problem` and the builder report them)."""
+    names = []
+    for place in walk_processors(definition):
+        name = place.options.get("name") if place.kind == "pipeline" and isinstance(place.options, dict) else None
+        if isinstance(name, str) and name and "{{" not in name and name not in names:
+            names.append(name)
+    return names
+
+
+def nested_place(pipeline_id: str, where: str) -> str:
+    """How a place in a nested stored pipeline is shown: ``pipeline [ID], processors[0]``."""
+    return f"pipeline [{pipeline_id}], {where}"
+
+
+def find_stored_unsupported(stored: StoredPipelines) -> list[Unsupported]:
+    """The processors of ``stored`` and of every pipeline it reaches that cannot
+    run here (unknown types and :func:`stored_only_problem`), in order; those of
+    a nested pipeline have its id in their place (:func:`nested_place`)."""
     known = known_processor_types()
-    found = find_unsupported(definition, known, stored_only_problem)
+    found: list[Unsupported] = []
+    for pipeline_id, entry in stored.pipelines.items():
+        for item in find_unsupported(entry.definition, known, stored_only_problem):
+            if pipeline_id != stored.pipeline_id:
+                item = dataclasses.replace(item, where=nested_place(pipeline_id, item.where))
+            found.append(item)
+    return found
+
+
+def check_stored_pipelines(stored: StoredPipelines) -> None:
+    """Refuse, all at once with their places, the processors of a stored
+    pipeline and of the pipelines it reaches that cannot run here."""
+    found = find_stored_unsupported(stored)
     if found:
-        raise PipelineConfigError(unsupported_message(found, known), source=source)
+        raise PipelineConfigError(unsupported_message(found, known_processor_types()), source=stored.source)
+
+
+def load_stored_pipelines(
+    url: str,
+    *,
+    insecure: bool = False,
+    environ: Mapping[str, str] | None = None,
+    client: Any = None,
+    check: bool = True,
+) -> StoredPipelines:
+    """Fetch the stored pipeline at ``url`` and every stored pipeline it reaches
+    through ``pipeline`` processors (transitively, each once, with one client),
+    checked by :func:`check_stored_pipelines` unless ``check`` is false
+    (``inspect`` reports instead of refusing). A 404 for the top pipeline is
+    :class:`StoredPipelineNotFound`; for a nested one it is recorded (a
+    definition of None) and the builder decides, as for a missing file.
+    Other failures are raised as :func:`fetch_stored_pipeline` raises them."""
+    ref = parse_stored_pipeline_url(url, insecure=insecure, environ=environ)
+    own = client is None
+    if own:
+        from .elasticsearch.connection import make_client
+
+        client = make_client(ref.settings)
+    try:
+        definition = definition_from_body(fetch_stored_pipeline(ref, client=client), ref.pipeline_id)
+        pipelines = {ref.pipeline_id: StoredPipeline(ref.url, definition)}
+        pending = nested_pipeline_names(definition)
+        while pending:
+            name = pending.pop(0)
+            if name in pipelines:
+                continue
+            nested = ref.sibling(name)
+            try:
+                found: dict[str, Any] | None = definition_from_body(fetch_stored_pipeline(nested, client=client), name)
+            except StoredPipelineNotFound:
+                found = None
+            pipelines[name] = StoredPipeline(nested.url, found)
+            pending.extend(nested_pipeline_names(found))
+    finally:
+        if own:
+            client.close()
+    stored = StoredPipelines(ref.url, ref.pipeline_id, pipelines)
+    if check:
+        check_stored_pipelines(stored)
+    return stored
 
 
 def load_stored_definition(
@@ -196,17 +327,14 @@ def load_stored_definition(
     client: Any = None,
     check: bool = True,
 ) -> tuple[dict[str, Any], str]:
-    """(definition, source name) of the stored pipeline at ``url``, checked by
-    :func:`check_stored_definition` unless ``check`` is false (``inspect``
-    reports instead of refusing). The source name is the URL without
-    userinfo; its last segment is the id, so the pipeline's id is the
-    stored one, as for a file named ``ID.json``."""
-    ref = parse_stored_pipeline_url(url, insecure=insecure, environ=environ)
-    body = fetch_stored_pipeline(ref, client=client)
-    definition = definition_from_body(body, ref.pipeline_id)
-    if check:
-        check_stored_definition(definition, ref.url)
-    return definition, ref.url
+    """(definition, source name) of the stored pipeline at ``url``, fetched and
+    checked as :func:`load_stored_pipelines` does (nested ones included). The
+    source name is the URL without userinfo; its last segment is the id, so
+    the pipeline's id is the stored one, as for a file named ``ID.json``. To
+    run it, use :func:`open_stored_pipeline`: its ``pipeline`` processors
+    need the nested pipelines, which this leaves out."""
+    stored = load_stored_pipelines(url, insecure=insecure, environ=environ, client=client, check=check)
+    return stored.definition, stored.source
 
 
 def open_stored_pipeline(
@@ -219,23 +347,108 @@ def open_stored_pipeline(
     environ: Mapping[str, str] | None = None,
     **options: Any,
 ) -> Any:
-    """Fetch the stored pipeline at ``url`` and open it as
-    :func:`ingesthost.pool.open_pipeline` opens a pipeline file (same
-    ``isolation``, ``workers``, ``compiler``, ``cache``, ``max_memory``,
-    time-limit and batch options); the pipeline is named by the URL, so its
-    id is the stored id."""
-    definition, source = load_stored_definition(url, insecure=insecure, environ=environ)
-    return open_definition(definition, source, isolation=isolation, workers=workers, confine_to=confine_to, **options)
+    """Fetch the stored pipeline at ``url`` (with the stored pipelines it
+    reaches) and open it as :func:`ingesthost.pool.open_pipeline` opens a
+    pipeline file (same ``isolation``, ``workers``, ``compiler``, ``cache``,
+    ``max_memory``, time-limit and batch options); the pipeline is named by
+    the URL, so its id is the stored id."""
+    stored = load_stored_pipelines(url, insecure=insecure, environ=environ)
+    return open_stored(stored, isolation=isolation, workers=workers, confine_to=confine_to, **options)
 
 
-def open_definition(definition: dict[str, Any], source: str, **options: Any) -> Any:
-    """:func:`ingesthost.pool.open_pipeline` for a stored definition, named by
-    its URL (``source``): a :class:`~ingesthost.pipeline.Pipeline`, an
-    ``IsolatedPipeline`` or a ``WorkerPool``, by the same rules. Its base
-    directory is unused: relative paths were refused (check_stored_definition)."""
+def open_stored(
+    stored: StoredPipelines,
+    *,
+    isolation: str = "process",
+    compiler: str | None = None,
+    runtime: str | None = None,
+    cache: Any = True,
+    max_memory: int | None = None,
+    confine_to: str | Path | None = None,
+    **options: Any,
+) -> Any:
+    """:func:`ingesthost.pool.open_pipeline` for fetched stored pipelines: a
+    :class:`~ingesthost.pipeline.Pipeline`, an ``IsolatedPipeline`` or a
+    ``WorkerPool``, by the same rules (``options``).
+
+    The pipeline is built by :func:`build_stored` from a snapshot holding the
+    stored pipelines. With ``isolation="process"`` that snapshot is taken
+    here, in this process (:func:`take_stored_snapshot`: everything checked,
+    every module read, nothing compiled) and handed to the workers, which
+    build from it alone: neither the cluster nor the disk is read again, by
+    replacement workers neither.
+    """
+    from .engine import DEFAULT_COMPILER
+    from .loader import DEFAULT_MAX_MEMORY
     from .pool import open_pipeline
 
-    return open_pipeline(definition, base_dir=Path.cwd(), source_name=source, **options)
+    compiler = compiler or DEFAULT_COMPILER
+    max_memory = DEFAULT_MAX_MEMORY if max_memory is None else max_memory
+    if isolation == "process":
+        snapshot = take_stored_snapshot(stored, compiler=compiler, max_memory=max_memory, confine_to=confine_to)
+        cache = _cache_dir(cache)  # a worker is given the directory, not the object
+    else:
+        snapshot = stored.snapshot()
+    load = {"compiler": compiler, "runtime": runtime, "cache": cache, "max_memory": max_memory, "confine_to": confine_to}
+    return open_pipeline(
+        factory=build_stored, factory_args=(stored.definition, stored.source, snapshot, load), isolation=isolation, **options
+    )
+
+
+def build_stored(definition: dict[str, Any], source: str, snapshot: PipelineSnapshot, load: dict[str, Any]) -> Any:
+    """The :class:`~ingesthost.pipeline.Pipeline` of a stored pipeline, built from
+    ``snapshot`` (which holds the stored pipelines it reaches), in this process
+    or in a worker. ``load``: ``compiler``, ``runtime``, ``cache`` (a
+    CompileCache, a directory, or True/False/None), ``max_memory``,
+    ``confine_to``. Its base directory is unused: relative paths were
+    refused (:func:`check_stored_pipelines`)."""
+    from .loader import CompileCache
+    from .pipeline import Pipeline
+
+    load = dict(load)
+    if isinstance(load.get("cache"), str):
+        load["cache"] = CompileCache(load["cache"])
+    return Pipeline.from_definition(definition, base_dir=Path.cwd(), source=source, snapshot=snapshot, **load)
+
+
+def take_stored_snapshot(
+    stored: StoredPipelines,
+    *,
+    compiler: str | None = None,
+    max_memory: int | None = None,
+    confine_to: str | Path | None = None,
+) -> PipelineSnapshot:
+    """:func:`ingesthost.pipeline.take_snapshot` for a stored pipeline: the
+    frozen snapshot (the stored pipelines, every module's bytes) after every
+    check of a load, with nothing compiled and no guest code run."""
+    from .engine import DEFAULT_COMPILER
+    from .loader import DEFAULT_MAX_MEMORY
+    from .pipeline import Pipeline
+
+    snapshot = stored.snapshot(taking=True)
+    planned = Pipeline.from_definition(
+        stored.definition,
+        base_dir=Path.cwd(),
+        source=stored.source,
+        compiler=compiler or DEFAULT_COMPILER,
+        cache=None,
+        max_memory=DEFAULT_MAX_MEMORY if max_memory is None else max_memory,
+        confine_to=confine_to,
+        snapshot=snapshot,
+    )
+    planned.close()
+    return snapshot.frozen()
+
+
+def _cache_dir(cache: Any) -> str | None:
+    """The compile cache as a directory name (resolved here, in the parent), or None."""
+    from .loader import default_cache_dir
+
+    if cache is True:
+        return str(default_cache_dir())
+    if cache is False or cache is None:
+        return None
+    return str(cache.directory)
 
 
 def check_process_args(args: Any) -> None:

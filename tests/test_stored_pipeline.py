@@ -4,8 +4,9 @@
 Against a real noida-db server (tests/es_server.py), which stores pipelines
 with ``PUT _ingest/pipeline/ID`` and answers ``GET`` as Elasticsearch does
 (``{ID: body}``, 404 with ``{}`` for a missing id; it refuses processor types
-Elasticsearch lacks, but stores ``script``, ``csv`` and ``reroute``, which
-ingesthost lacks). What it cannot do (authentication, a pipeline holding a
+Elasticsearch lacks, but stores ``script`` and ``reroute``, which
+ingesthost lacks, and ``pipeline`` processors naming pipelines it does not
+hold, or templates). What it cannot do (authentication, a pipeline holding a
 ``wasm`` processor, which no real cluster accepts either) is served as
 recorded Elasticsearch responses to the real client (tests/es_fixtures.py).
 """
@@ -23,14 +24,16 @@ from typing import Any
 import elasticsearch
 import pytest
 
-from es_fixtures import RecordedES, Reply, running_noida, security_401
+from es_fixtures import RecordedES, RecordingProxy, Reply, running_noida, security_401
 
 from ingesthost.elasticsearch import EsAuthError, EsURLError
 from ingesthost.errors import PipelineConfigError
 from ingesthost.pipeline_requirements import inspect_pipeline
+from ingesthost.pipeline import Pipeline
 from ingesthost.stored_pipeline import (
     StoredPipelineNotFound,
     load_stored_definition,
+    load_stored_pipelines,
     open_stored_pipeline,
     parse_stored_pipeline_url,
 )
@@ -103,7 +106,7 @@ def es(noida) -> elasticsearch.Elasticsearch:
             {"set": {"field": "a", "value": 1}},
             {"script": {"tag": "compute", "source": "ctx.b = ctx.a * 2"}},
             {"rename": {"field": "a", "target_field": "c",
-                        "on_failure": [{"csv": {"tag": "fallback", "field": "a", "target_fields": ["x", "y"]}}]}},
+                        "on_failure": [{"reroute": {"tag": "fallback", "namespace": "unparsed"}}]}},
             {"pipeline": {"name": "web"}},
             {"reroute": {"tag": "route", "dataset": "nginx"}},
         ],
@@ -184,11 +187,11 @@ def test_every_unsupported_processor_is_listed_with_its_place(es, noida, tmp_pat
     run = ingesthost("process", "-", "-p", url(noida, "Legacy-Migrated"), "-o", "out.ndjson", cwd=tmp_path, stdin="{}\n")
     assert run.returncode == 2
     err = run.stderr
-    assert f"{url(noida, 'Legacy-Migrated')}: 5 processors ingesthost cannot run:" in err
+    assert f"{url(noida, 'Legacy-Migrated')}: 4 processors ingesthost cannot run:" in err
     lines = [line.strip() for line in err.splitlines()]
     assert any(line.startswith("processors[1], tag [compute]: unknown processor type [script] (Painless") for line in lines)
-    assert "processors[2].on_failure[0], tag [fallback]: unknown processor type [csv]" in lines
-    assert any(line.startswith("processors[3]: [pipeline] names stored pipeline [web]") for line in lines)
+    assert "processors[2].on_failure[0], tag [fallback]: unknown processor type [reroute]" in lines
+    assert not any(line.startswith("processors[3]") for line in lines)  # [pipeline] web: fetched, and runnable
     assert "processors[4], tag [route]: unknown processor type [reroute]" in lines
     assert any(line.startswith("on_failure[0]: unknown processor type [script]") for line in lines)
     assert not (tmp_path / "out.ndjson").exists()
@@ -307,9 +310,12 @@ def test_inspect_a_stored_pipeline(es, noida, tmp_path: Path) -> None:
     assert run.returncode == 1
     lines = run.stdout.splitlines()
     assert lines[0] == f"pipeline:  {url(noida, 'Legacy-Migrated')} (stored in the cluster)"
-    assert lines[1] == "processors: 7 (csv x1, pipeline x1, rename x1, reroute x1, script x2, set x1)"
-    assert "unsupported: processors[2].on_failure[0], tag [fallback]: unknown processor type [csv]" in lines
-    assert lines[-1] == "runnable:  no: 5 unsupported processors (above)"
+    # its nested pipeline [web] is fetched and counted: grok, convert, lowercase, set, rename (its handler: set), fail
+    assert lines[1] == ("processors: 14 (convert x1, fail x1, grok x1, lowercase x1, pipeline x1, rename x2, "
+                        "reroute x2, script x2, set x3)")
+    assert lines[2] == f"nested:    {url(noida, 'web')}: 7 processors (convert x1, fail x1, grok x1, lowercase x1, rename x1, set x2)"
+    assert "unsupported: processors[2].on_failure[0], tag [fallback]: unknown processor type [reroute]" in lines
+    assert lines[-1] == "runnable:  no: 4 unsupported processors (above)"
     run = ingesthost("inspect", url(noida, "web"), "--json", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
@@ -345,3 +351,288 @@ def test_inspect_a_pipeline_file_lists_modules_and_wasi_needs(tmp_path: Path) ->
     assert "WASI (10 imports, NOT granted); problem: imports WASI functions" in run.stdout
     assert "common.yml: processors[0]" not in run.stdout  # nested files are counted, their processors are fine
     assert "nested:    common.yml" in run.stdout
+
+
+# -- nested stored pipelines ------------------------------------------------------
+
+#: chain-a -> chain-b -> chain-c, built-ins only. chain-b's own handlers catch
+#: what fails in chain-c (a nested pipeline's failure reaches the pipeline
+#: processor that ran it); chain-c's lowercase has a processor-level handler.
+CHAIN = {
+    "chain-a": {
+        "description": "top of the chain",
+        "processors": [
+            {"set": {"field": "trail", "value": "a"}},
+            {"pipeline": {"name": "chain-b", "tag": "to_b"}},
+            {"set": {"field": "after_b", "value": True}},
+        ],
+    },
+    "chain-b": {
+        "processors": [
+            {"set": {"field": "trail", "value": "{{trail}}>b"}},
+            {"pipeline": {"name": "chain-c", "if": "ctx.skip_c != true"}},
+        ],
+        "on_failure": [
+            {"set": {"field": "caught.pipeline", "value": "{{_ingest.on_failure_pipeline}}"}},
+            {"set": {"field": "caught.tag", "value": "{{_ingest.on_failure_processor_tag}}"}},
+        ],
+    },
+    "chain-c": {
+        "processors": [
+            {"set": {"field": "trail", "value": "{{trail}}>c"}},
+            {"fail": {"tag": "c_refuses", "message": "c refuses {{name}}", "if": "ctx.fail_in_c == true"}},
+            {"lowercase": {"field": "name", "tag": "lower",
+                           "on_failure": [{"set": {"field": "c_handler", "value": "{{_ingest.on_failure_pipeline}}"}}]}},
+        ],
+    },
+}
+CHAIN_DOCS = [{"name": "ALICE"}, {"name": "BOB", "fail_in_c": True}, {"id": 3}, {"name": "CAROL", "skip_c": True}]
+CHAIN_OUT = [
+    {"name": "alice", "trail": "a>b>c", "after_b": True},
+    # c fails; chain-b's handlers see chain-c's id and the failed processor's tag, and chain-b stops there
+    {"name": "BOB", "fail_in_c": True, "trail": "a>b>c", "caught": {"pipeline": "chain-c", "tag": "c_refuses"},
+     "after_b": True},
+    # no name: lowercase fails, its own handler (in chain-c) sees chain-c, and chain-c goes on
+    {"id": 3, "trail": "a>b>c", "c_handler": "chain-c", "after_b": True},
+    {"name": "CAROL", "skip_c": True, "trail": "a>b", "after_b": True},
+]
+
+
+def put(es: elasticsearch.Elasticsearch, pipelines: dict[str, dict[str, Any]]) -> None:
+    for pipeline_id, body in pipelines.items():
+        es.ingest.put_pipeline(id=pipeline_id, **body)
+
+
+@pytest.fixture(scope="module")
+def chain(es) -> dict[str, dict[str, Any]]:
+    put(es, CHAIN)
+    return CHAIN
+
+
+def test_a_chain_of_stored_pipelines_runs_alike_in_process_in_a_worker_and_in_two(chain, noida, tmp_path: Path) -> None:
+    for pipeline_id, body in chain.items():  # the same pipelines saved as files, for comparison
+        (tmp_path / f"{pipeline_id}.json").write_text(json.dumps(body))
+    outputs = {}
+    for name, pipeline, extra in (
+        ("none", url(noida, "chain-a"), ["--isolation", "none"]),
+        ("process", url(noida, "chain-a"), ["--isolation", "process"]),
+        ("workers", url(noida, "chain-a"), ["--workers", "2", "--batch-size", "1"]),
+        ("files", "chain-a.json", []),
+    ):
+        run = ingesthost("process", "-", "-p", pipeline, "-o", f"{name}.ndjson", *extra, cwd=tmp_path,
+                         stdin=ndjson(CHAIN_DOCS))
+        assert run.returncode == 0, (name, run.stderr)
+        assert "read 4, written 4, dropped 0, failed 0" in run.stderr, name
+        outputs[name] = [json.loads(line) for line in (tmp_path / f"{name}.ndjson").read_text().splitlines()]
+    assert outputs["none"] == CHAIN_OUT
+    assert outputs["process"] == outputs["workers"] == outputs["files"] == CHAIN_OUT
+
+
+def test_nested_stored_pipelines_are_pipelines_of_their_own(chain, noida) -> None:
+    stored = load_stored_pipelines(url(noida, "chain-a"))
+    assert list(stored.pipelines) == ["chain-a", "chain-b", "chain-c"]
+    assert stored.nested["chain-c"].source == url(noida, "chain-c")
+    assert stored.nested["chain-c"].definition == CHAIN["chain-c"]
+    with open_stored_pipeline(url(noida, "chain-a"), isolation="none") as pipeline:
+        assert isinstance(pipeline, Pipeline)
+        assert [pipeline.process(doc) for doc in CHAIN_DOCS] == CHAIN_OUT
+        stats = pipeline.stats()["pipelines"]
+    assert list(stats) == ["chain-a", "chain-b", "chain-c"]  # each nested one under its stored id
+    assert (stats["chain-a"]["count"], stats["chain-b"]["count"], stats["chain-c"]["count"]) == (4, 4, 3)
+
+
+def test_workers_are_given_the_nested_pipelines_and_never_ask_the_cluster(chain, noida, tmp_path: Path) -> None:
+    with RecordingProxy(noida.url) as proxy:  # the only way to the cluster, recording every request
+        address = f"{proxy.url.replace('http://', 'es://')}/_ingest/pipeline/chain-a"
+        run = ingesthost("process", "-", "-p", address, "--workers", "2", "--batch-size", "1",
+                         cwd=tmp_path, stdin=ndjson(CHAIN_DOCS))
+        assert run.returncode == 0, run.stderr
+        assert [json.loads(line) for line in run.stdout.splitlines()] == CHAIN_OUT
+        # each pipeline fetched once, by the command itself: none by either worker
+        assert proxy.paths() == [f"GET /_ingest/pipeline/{pipeline_id}" for pipeline_id in ("chain-a", "chain-b", "chain-c")]
+        del proxy.requests[:]
+        pool = open_stored_pipeline(address, workers=2)
+    with pool:
+        assert len(proxy.requests) == 3
+        # the proxy is gone: nothing answers at that address any more
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", int(proxy.url.rsplit(":", 1)[1])), timeout=2).close()
+        first = set(pool.worker_pids)
+        pool.close()  # stops the workers: the next call starts new ones, from the snapshot alone
+        results = list(pool.process_many(CHAIN_DOCS))
+        assert [r.document for r in results] == CHAIN_OUT
+        assert not first & set(pool.worker_pids)
+
+
+def test_a_cycle_of_stored_pipelines_is_refused(es, noida, tmp_path: Path) -> None:
+    put(es, {"cycle-a": {"processors": [{"set": {"field": "a", "value": 1}}, {"pipeline": {"name": "cycle-b", "tag": "to_b"}}]},
+             "cycle-b": {"processors": [{"pipeline": {"name": "cycle-a", "tag": "back"}}]}})
+    with RecordingProxy(noida.url) as proxy:
+        run = ingesthost("process", "-", "-p", f"{proxy.url}/_ingest/pipeline/cycle-a", "-o", "out.ndjson",
+                         cwd=tmp_path, stdin="{}\n")
+        assert proxy.paths() == ["GET /_ingest/pipeline/cycle-a", "GET /_ingest/pipeline/cycle-b"]  # each once
+    assert run.returncode == 2
+    top, nested = f"{proxy.url}/_ingest/pipeline/cycle-a", f"{proxy.url}/_ingest/pipeline/cycle-b"
+    assert run.stderr.strip() == (
+        f"ingesthost: error: {top}, processors[1], tag [to_b]: in pipeline [cycle-b]: {nested}, processors[0], "
+        "tag [back]: Cycle detected for pipeline: cycle-a (cycle-a -> cycle-b -> cycle-a)"
+    )
+    assert not (tmp_path / "out.ndjson").exists()
+
+
+def test_a_missing_nested_pipeline_is_refused_unless_ignored(es, noida, tmp_path: Path) -> None:
+    put(es, {
+        "miss-strict": {"processors": [{"set": {"field": "a", "value": 1}},
+                                       {"pipeline": {"name": "miss-mid", "tag": "mid"}}]},
+        "miss-mid": {"processors": [{"pipeline": {"name": "nowhere", "tag": "gone"}}]},
+        "miss-lenient": {"processors": [{"set": {"field": "a", "value": 1}},
+                                        {"pipeline": {"name": "nowhere", "ignore_missing_pipeline": True}},
+                                        {"set": {"field": "b", "value": 2}}]},
+    })
+    run = ingesthost("process", "-", "-p", url(noida, "miss-strict"), "-o", "out.ndjson", cwd=tmp_path, stdin="{}\n")
+    assert run.returncode == 2
+    assert run.stderr.strip() == (
+        f"ingesthost: error: {url(noida, 'miss-strict')}, processors[1], tag [mid]: in pipeline [miss-mid]: "
+        f"{url(noida, 'miss-mid')}, processors[0], tag [gone]: "
+        "Pipeline processor configured for non-existent pipeline [nowhere] (GET _ingest/pipeline/nowhere answered 404)"
+    )
+    assert not (tmp_path / "out.ndjson").exists()
+    for extra in ([], ["--isolation", "none"]):
+        run = ingesthost("process", "-", "-p", url(noida, "miss-lenient"), *extra, cwd=tmp_path, stdin='{"x": 0}\n')
+        assert run.returncode == 0, run.stderr
+        assert json.loads(run.stdout) == {"x": 0, "a": 1, "b": 2}
+
+
+def test_a_templated_pipeline_name_is_refused_with_its_place(es, noida, tmp_path: Path) -> None:
+    put(es, {"routed": {"processors": [
+        {"set": {"field": "a", "value": 1}},
+        {"pipeline": {"name": "logs-{{dataset}}", "tag": "route"}},
+        {"script": {"tag": "compute", "source": "ctx.b = 2"}},
+    ]}})
+    with RecordingProxy(noida.url) as proxy:
+        run = ingesthost("process", "-", "-p", f"{proxy.url}/_ingest/pipeline/routed", cwd=tmp_path, stdin="{}\n")
+        assert proxy.paths() == ["GET /_ingest/pipeline/routed"]  # a template is not fetched
+    assert run.returncode == 2
+    lines = [line.strip() for line in run.stderr.splitlines()]
+    assert lines[0].endswith("/_ingest/pipeline/routed: 2 processors ingesthost cannot run:")
+    assert lines[1] == ("processors[1], tag [route]: [pipeline] name [logs-{{dataset}}] is a template: nested stored "
+                        "pipelines are fetched when the run starts, so the name must be a pipeline id")
+    assert lines[2].startswith("processors[2], tag [compute]: unknown processor type [script]")
+
+
+def test_unsupported_processors_of_nested_pipelines_are_listed_with_their_pipeline(es, noida, tmp_path: Path) -> None:
+    """Nested pipelines reached from a handler, a foreach body and the pipeline's
+    own handlers are fetched and checked too; every problem is listed at once."""
+    put(es, {
+        "reach-top": {
+            "processors": [
+                {"rename": {"field": "a", "target_field": "b", "on_failure": [{"pipeline": {"name": "reach-handler"}}]}},
+                {"foreach": {"field": "items", "processor": {"pipeline": {"name": "reach-each"}}}},
+            ],
+            "on_failure": [{"pipeline": {"name": "reach-last"}}],
+        },
+        "reach-handler": {"processors": [{"script": {"tag": "s1", "source": "ctx.x = 1"}}]},
+        "reach-each": {"processors": [{"set": {"field": "seen", "value": True}},
+                                      {"reroute": {"tag": "route", "dataset": "items"}}]},
+        "reach-last": {"processors": [{"pipeline": {"name": "{{next}}", "tag": "tmpl"}}]},
+    })
+    for command in ("process", "simulate"):
+        (tmp_path / "in.ndjson").write_text("{}\n")
+        run = ingesthost(command, "in.ndjson", "-p", url(noida, "reach-top"), cwd=tmp_path)
+        assert run.returncode == 2, command
+        lines = [line.strip() for line in run.stderr.splitlines()]
+        assert lines[0] == f"ingesthost: error: {url(noida, 'reach-top')}: 3 processors ingesthost cannot run:"
+        assert lines[1].startswith("pipeline [reach-handler], processors[0], tag [s1]: unknown processor type [script]")
+        assert lines[2] == "pipeline [reach-each], processors[1], tag [route]: unknown processor type [reroute]"
+        assert lines[3].startswith("pipeline [reach-last], processors[0], tag [tmpl]: [pipeline] name [{{next}}] is a template")
+        assert run.stdout == ""
+
+
+def test_nesting_deeper_than_elasticsearch_allows_is_refused(tmp_path: Path) -> None:
+    def answer(request):  # p0 -> p1 -> ... -> p150, each stored
+        pipeline_id = request.path.split("?")[0].rsplit("/", 1)[1]
+        number = int(pipeline_id[1:])
+        return Reply(200, {pipeline_id: {"processors": [{"pipeline": {"name": f"p{number + 1}"}}] if number < 150 else []}})
+
+    with RecordedES(answer) as server:
+        with pytest.raises(PipelineConfigError) as caught:
+            open_stored_pipeline(f"{server.url}/_ingest/pipeline/p0", isolation="none")
+    assert len(server.requests) == 151
+    assert str(caught.value).endswith("Too many nested pipelines. Cannot have more than 100 nested pipelines")
+    assert "in pipeline [p99]: " in str(caught.value)
+
+
+def test_simulate_a_stored_pipeline(chain, noida, tmp_path: Path) -> None:
+    (tmp_path / "in.ndjson").write_text(ndjson(CHAIN_DOCS))
+    run = ingesthost("simulate", "in.ndjson", "-p", url(noida, "chain-a"), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    docs = json.loads(run.stdout)["docs"]
+    assert [d["doc"]["_source"] for d in docs] == CHAIN_OUT
+    assert docs[0]["doc"]["_index"] == "_index"
+
+    body = {"docs": [{"_index": "logs", "_id": "7", "_source": CHAIN_DOCS[1]}]}
+    (tmp_path / "req.json").write_text(json.dumps(body))
+    run = ingesthost("simulate", "req.json", "-p", url(noida, "chain-a"), "--verbose", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    (result,) = json.loads(run.stdout)["docs"]
+    steps = [(r["processor_type"], r["status"], r.get("tag"), r.get("doc", {}).get("_ingest", {}).get("pipeline"))
+             for r in result["processor_results"]]
+    assert steps == [
+        ("set", "success", None, "chain-a"),
+        ("pipeline", "success", "to_b", None),
+        ("set", "success", None, "chain-b"),
+        ("pipeline", "success", None, None),
+        ("set", "success", None, "chain-c"),
+        ("fail", "error", "c_refuses", None),  # caught by chain-b's own handlers, which run in chain-b
+        ("set", "success", None, "chain-b"),
+        ("set", "success", None, "chain-b"),
+        ("set", "success", None, "chain-a"),
+    ]
+    fail = result["processor_results"][5]
+    assert fail["error"]["reason"] == "c refuses BOB" and fail["if"] == {"condition": "ctx.fail_in_c == true", "result": True}
+    last = result["processor_results"][-1]["doc"]
+    assert (last["_index"], last["_id"]) == ("logs", "7")
+    assert last["_source"] == CHAIN_OUT[1]
+
+
+def test_simulate_refuses_a_stored_pipeline_as_process_does(es, noida, tmp_path: Path) -> None:
+    (tmp_path / "in.ndjson").write_text("{}\n")
+    run = ingesthost("simulate", "in.ndjson", "-p", url(noida, "no-such"), cwd=tmp_path)
+    assert run.returncode == 2
+    assert f"pipeline [no-such] not found at http://127.0.0.1:{noida.port}" in run.stderr
+    run = ingesthost("simulate", "in.ndjson", "-p", url(noida, "Legacy-Migrated"), cwd=tmp_path)
+    assert run.returncode == 2
+    assert f"{url(noida, 'Legacy-Migrated')}: 4 processors ingesthost cannot run:" in run.stderr
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    run = ingesthost("simulate", "in.ndjson", "-p", f"es://elastic:{SECRET}@127.0.0.1:{port}/_ingest/pipeline/web",
+                     cwd=tmp_path)
+    assert run.returncode == 2
+    assert f"reading pipeline [web] from http://127.0.0.1:{port} (auth: basic) failed (no response" in run.stderr
+    assert SECRET not in run.stderr and run.stdout == ""
+
+
+def test_inspect_lists_the_nested_stored_pipelines_and_their_needs(chain, es, noida, tmp_path: Path) -> None:
+    put(es, {"inspect-top": {"processors": [{"pipeline": {"name": "chain-a"}},
+                                            {"pipeline": {"name": "absent", "ignore_missing_pipeline": True}}]}})
+    run = ingesthost("inspect", url(noida, "inspect-top"), cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[1] == "processors: 13 (fail x1, lowercase x1, pipeline x4, set x7)"
+    assert lines[2:6] == [
+        f"nested:    {url(noida, 'chain-a')}: 3 processors (pipeline x1, set x2)",
+        f"nested:    {url(noida, 'chain-b')}: 4 processors (pipeline x1, set x3)",
+        f"nested:    {url(noida, 'chain-c')}: 4 processors (fail x1, lowercase x1, set x2)",
+        f"missing:   {url(noida, 'absent')}: not found",
+    ]
+    assert lines[-1] == "runnable:  yes"
+    run = ingesthost("inspect", url(noida, "miss-strict"), "--json", cwd=tmp_path)
+    assert run.returncode == 1
+    report = json.loads(run.stdout)
+    assert report["nested_pipelines"] == [url(noida, "miss-mid")]
+    assert report["nested_needs"] == {url(noida, "miss-mid"): {"types": {"pipeline": 1}, "modules": 0, "unsupported": 0}}
+    assert report["missing_pipelines"] == [url(noida, "nowhere")]
+    assert report["runnable"] is False
+    assert report["problem"].endswith("Pipeline processor configured for non-existent pipeline [nowhere] "
+                                      "(GET _ingest/pipeline/nowhere answered 404)")
