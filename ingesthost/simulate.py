@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 import orjson
 
-from .document import IngestDocument
+from .document import METADATA_FIELDS, IngestDocument, pop_metadata, with_metadata
 from .errors import IngestHostError, InputError, ProcessorError
 from .processors.base import Processor
 from .processors.builtins import PipelineProcessor, deep_copy
@@ -145,21 +145,46 @@ def _as_simulate_document(doc: dict[str, Any] | SimulateDocument) -> SimulateDoc
         return doc
     if not isinstance(doc, dict):
         raise InputError(f"a document must be a JSON object (dict), got {type(doc).__name__}")
-    return SimulateDocument(doc)
+    # a plain document (an NDJSON line) is what the pipeline sees, as in `process`: its
+    # `_index`, `_id` and `_routing` are its metadata
+    source = {key: value for key, value in doc.items() if key not in METADATA_FIELDS}
+    meta = {key: doc[key] for key in METADATA_FIELDS if key in doc}
+    return SimulateDocument(
+        source, index=meta.get("_index", "_index"), id=meta.get("_id", "_id"), routing=meta.get("_routing")
+    )
 
 
 def _fresh(doc: SimulateDocument) -> IngestDocument:
+    """The document a pipeline sees: the entry's metadata (``_index``, ``_id``,
+    ``_routing``) beside its source, so processors and conditions read and
+    change them as in Elasticsearch (``set`` on ``_index`` reroutes)."""
     try:
-        return IngestDocument(orjson.loads(orjson.dumps(doc.source)))
+        source = orjson.loads(orjson.dumps(doc.source))
     except (TypeError, orjson.JSONEncodeError) as exc:
         raise InputError(f"document is not JSON-serialisable: {exc}") from None
+    inside = [key for key in METADATA_FIELDS if key in source]
+    if inside:
+        raise InputError(
+            f"field [{inside[0]}] is a metadata field and cannot be added inside a document's _source: "
+            "give it beside _source"
+        )
+    return IngestDocument(with_metadata(source, doc.index, doc.id, doc.routing))
 
 
 def _doc_body(meta: SimulateDocument, document: IngestDocument, pipeline_id: str | None = None) -> dict[str, Any]:
+    """A result document as Elasticsearch shows it: metadata (as the pipeline
+    left it) beside ``_source`` and ``_ingest``."""
     ingest = deep_copy(document.ingest)
     if pipeline_id is not None:
         ingest["pipeline"] = pipeline_id
-    return {**meta.metadata(), "_source": deep_copy(document.source), "_ingest": ingest}
+    source = deep_copy(document.source)
+    shown: dict[str, Any] = dict(meta.metadata())
+    for key, value in pop_metadata(source).items():
+        if value is None and key == "_routing":
+            shown.pop(key, None)
+        else:
+            shown[key] = value
+    return {**shown, "_source": source, "_ingest": ingest}
 
 
 def simulate(

@@ -334,3 +334,13 @@ def test_verbose_conditional_processors_with_nested_on_failure():
     assert results[3]["tag"] == "failed2"
     assert (results[3]["doc"]["_source"]["failed1"], results[3]["doc"]["_source"]["failed2"]) == ("failed1", "failed2")
     assert results[3]["doc"]["_ingest"]["on_failure_processor_tag"] == "gunna_fail_again"
+
+
+def test_plain_documents_carry_their_metadata_and_set_on_index_changes_it() -> None:
+    # ingesthost: a plain document (an NDJSON line) is what the pipeline sees, as in `process`;
+    # its `_index`/`_id` show as the result's metadata, and `set` on `_index` changes it there
+    definition = {"processors": [{"set": {"field": "_index", "value": "{{{_index}}}-2"}}, {"set": {"field": "seen", "value": "{{{_id}}}"}}]}
+    with Pipeline.from_definition(definition, cache=False) as pipeline:
+        (entry,) = pipeline.simulate([{"_index": "logs", "_id": "7", "a": 1}])["docs"]
+    assert entry["doc"]["_index"] == "logs-2" and entry["doc"]["_id"] == "7"
+    assert entry["doc"]["_source"] == {"a": 1, "seen": "7"}
