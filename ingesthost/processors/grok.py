@@ -18,10 +18,27 @@ backreference, which Python 3.10 lacks), mid-pattern flags ``(?i)``
 (scoped to their group, as in Oniguruma; ``m`` is Ruby's dot-all), ``\\h``
 (a hex digit in Oniguruma), POSIX brackets ``[[:alpha:]]``, ``\\z``.
 Possessive quantifiers, ``\\p{..}``, ``\\k<name>`` and nested classes are
-refused at load rather than misread.
+refused at load rather than misread. ``^`` and ``$`` are line anchors, as in
+Ruby syntax, and ``.`` does not cross a line end unless ``(?m)`` says so.
 
 The pattern banks are data files of ingesthost's own, one directory per
-``ecs_compatibility`` mode (see :mod:`.grok_bank`).
+``ecs_compatibility`` mode (see :mod:`.grok_bank`): ``disabled`` (the
+default, Logstash's legacy names) or ``v1`` (Elastic Common Schema names);
+any other value is refused as Elasticsearch refuses it.
+
+A capture's field is what Elasticsearch makes of it (``GrokCaptureConfig``,
+``GrokProcessor``): the group name split on ``:``, its second part (the
+whole name for a plain ``(?<name>...)``), written to the document as an
+ingest field path, so dots nest (``source.address`` is
+``{"source": {"address": ...}}``) and ``_ingest.`` reaches the ingest
+metadata. Nothing else is read into the name: Elasticsearch's ecs-v1 bank
+writes its ECS fields with dots, and Logstash's field-reference syntax
+``[source][address]`` is not converted, in either mode, but kept as a field
+of that literal name, as there; a name with a character outside
+``[A-Za-z0-9@[]_:.-]`` (``a(b)``, ``code?``) is no reference at all, so
+``%{NAME:a(b)}`` stays literal text in the expression (Elasticsearch's
+``[:alnum:]`` also takes the letters of other scripts, ``%{WORD:métadata}``;
+here only ASCII ones do).
 """
 
 from __future__ import annotations
@@ -306,7 +323,8 @@ class GrokExpression:
         expression = expand(grok, bank)
         python, named = translate_oniguruma(expression)
         try:
-            self.regex = re.compile(python)
+            # Oniguruma's Ruby syntax (Joni's default) reads ^ and $ as line anchors, Python's re.M
+            self.regex = re.compile(python, re.MULTILINE)
         except re.error as exc:
             raise GrokError(str(exc)) from None
         self.fields: list[tuple[str, str, Callable[[str], Any] | None]] = []
@@ -382,12 +400,14 @@ class GrokProcessor(FieldProcessor):
             raise PipelineConfigError("[patterns] required property is missing")
         if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
             raise PipelineConfigError("[patterns] property isn't a list of strings")
+        self.trace_match = read_bool(options, "trace_match", False)
+        mode = read_string(options, "ecs_compatibility", required=False)
+        if mode is None:  # absent (or null): the default; "" is a mode name like any other, and refused
+            mode = "disabled"
+        if mode not in ECS_COMPATIBILITY_MODES:  # checked before the empty list, as in GrokProcessor.Factory
+            raise PipelineConfigError(f"[ecs_compatibility] unsupported mode '{mode}'")
         if not patterns:
             raise PipelineConfigError("[patterns] List of patterns must not be empty")
-        self.trace_match = read_bool(options, "trace_match", False)
-        mode = read_string(options, "ecs_compatibility", required=False) or "disabled"
-        if mode not in ECS_COMPATIBILITY_MODES:
-            raise PipelineConfigError(f"[ecs_compatibility] unsupported mode '{mode}'")
         definitions = options.get("pattern_definitions")
         if definitions is not None and (
             not isinstance(definitions, dict) or not all(isinstance(v, str) for v in definitions.values())

@@ -3,7 +3,7 @@
 Elasticsearch ships two banks and picks one with the processor's
 ``ecs_compatibility`` option: ``disabled`` (the default; the Logstash names
 of old, ``clientip``, ``verb``...) reads :file:`legacy/`, ``v1`` (Elastic
-Common Schema names, ``[source][address]``...) reads :file:`ecs-v1/`; both
+Common Schema names as dotted paths, ``source.address``...) reads :file:`ecs-v1/`; both
 read :file:`common/` first, the names that capture nothing and so mean the
 same in both (``IP``, ``NUMBER``, ``TIMESTAMP_ISO8601``...). Each directory
 holds one file per log family, named as Elasticsearch names its files
@@ -12,7 +12,13 @@ where Elasticsearch defines a pattern finds ours in the same place.
 
 The files are ingesthost's own: each definition is written to match what
 the pattern of that name matches in Elasticsearch and to capture the same
-field names. The format is grok's pattern-file format, so a bank reads as
+field names and types. The names, what each matches and the fields it
+captures are those of Elasticsearch's banks, which come from Logstash's
+``logstash-patterns-core`` (Apache License 2.0); a definition may read
+like theirs, since a regular expression for the same language often does.
+Where Elasticsearch's copy is broken (a bracket lost when field names were
+rewritten) or backtracks without end on Python's engine, ours matches what
+the working Logstash original matches; the README lists those names. The format is grok's pattern-file format, so a bank reads as
 Logstash and Elasticsearch users expect: one ``NAME definition`` per line,
 leading white space ignored, ``#`` starting a comment line.
 
