@@ -5,7 +5,8 @@
 For each built-in processor (set, remove, rename, lowercase, uppercase,
 trim, split, join, gsub, html_strip, urldecode, append, convert, bytes, json,
 dot_expander, sort, fingerprint, kv, dissect, foreach, date, grok,
-community_id) two variants turn the same NDJSON lines into output lines:
+community_id, csv, uri_parts) two variants turn the same NDJSON lines into
+output lines:
 
 * ingesthost: a one-processor pipeline (``Pipeline.from_definition``) through
   ``Pipeline.run`` in this process, the path of ``ingesthost process
@@ -16,7 +17,7 @@ community_id) two variants turn the same NDJSON lines into output lines:
 
 Before timing, both variants run on every document and must give equal
 documents, so each pair really is the same edit on the same data. The
-documents (``--docs``, ~900 bytes, fixed seed) hold a field for every
+documents (``--docs``, ~1000 bytes, fixed seed) hold a field for every
 processor; each processor touches its own fields only. Next to the pairs:
 the orjson floor (loads + dumps, no edit) and the empty pipeline, so that
 the edit itself can be read off (``edit us`` = variant minus its floor:
@@ -36,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import csv
 import hashlib
 import html
 import io
@@ -105,6 +107,9 @@ def make_docs(count: int, seed: int = 7) -> list[dict[str, Any]]:
             "network": {"transport": "tcp"},
             "remove_me": rng.choice(WORDS),
             "rename_me": rng.randint(0, 10**6),
+            # csv and uri_parts: made from the values above (no more draws, so the other fields stay as they were)
+            "row": f'{ip},"{stamp}",{method},{path},{status},{size}',
+            "referrer": f"https://shop.example.com:8443{path}/page{i % 7}.html?ref={method.lower()}&n={i}#top",
         })
     return docs
 
@@ -250,6 +255,33 @@ def _community_id(doc: dict[str, Any]) -> None:
     doc["network"]["community_id"] = "1:" + base64.b64encode(hashlib.sha1(data).digest()).decode()
 
 
+_ROW_FIELDS = ("row_client", "row_time", "row_verb", "row_path", "row_status", "row_size")
+
+
+def _csv(doc: dict[str, Any]) -> None:
+    doc.update(zip(_ROW_FIELDS, next(csv.reader([doc["row"]]))))
+
+
+def _uri_parts(doc: dict[str, Any]) -> None:
+    text = doc["referrer"]
+    parts = urllib.parse.urlsplit(text)
+    netloc = parts.netloc.rpartition("@")[2]
+    host, _, port = netloc.partition(":")
+    path = parts.path
+    url: dict[str, Any] = {"scheme": parts.scheme, "domain": host, "path": path}
+    last = path[path.rfind("/"):]
+    if "." in last:
+        url["extension"] = last[last.rfind(".") + 1:]
+    if port:
+        url["port"] = int(port)
+    if parts.query:
+        url["query"] = parts.query
+    if parts.fragment:
+        url["fragment"] = parts.fragment
+    url["original"] = text
+    doc["referrer_url"] = url
+
+
 #: name -> (the processor, the same edit in plain Python).
 CASES: dict[str, tuple[dict[str, Any], Edit]] = {
     "set": ({"set": {"field": "event.kind", "value": "bench"}}, _set),
@@ -279,6 +311,8 @@ CASES: dict[str, tuple[dict[str, Any], Edit]] = {
     "grok": ({"grok": {"field": "message", "patterns":
               ["%{IP:client} %{WORD:verb} %{NOTSPACE:request} %{NUMBER:bytes:int} %{NUMBER:took:float}"]}}, _grok),
     "community_id": ({"community_id": {}}, _community_id),
+    "csv": ({"csv": {"field": "row", "target_fields": list(_ROW_FIELDS)}}, _csv),
+    "uri_parts": ({"uri_parts": {"field": "referrer", "target_field": "referrer_url"}}, _uri_parts),
 }
 
 

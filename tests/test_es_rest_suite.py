@@ -232,12 +232,12 @@ def _load_problem(kind: str) -> str | None:
 @replays("10_basic.yml", "Ingest common installed", documented_difference=True)
 def test_10_basic_ingest_common_installed():
     # 10_basic.yml "Ingest common installed": its processor part (nodes.info lists every
-    # ingest-common type). Documented difference (README, "Not yet built in"): csv,
-    # date_index_name, network_direction, script and uri_parts are unknown types to
-    # ingesthost; every other type is known (an empty config fails on its options, if at all).
+    # ingest-common type). Documented difference (README, "Not yet built in"):
+    # date_index_name, network_direction and script are unknown types to ingesthost;
+    # every other type is known (an empty config fails on its options, if at all).
     problems = {kind: _load_problem(kind) for kind in INGEST_COMMON_TYPES}
     unknown = sorted(k for k, p in problems.items() if p is not None and f"unknown processor type [{k}]" in p)
-    assert unknown == ["csv", "date_index_name", "network_direction", "script", "uri_parts"]
+    assert unknown == ["date_index_name", "network_direction", "script"]
 
 
 # == 50_on_failure.yml =============================================================================
@@ -987,7 +987,7 @@ def test_tally_is_what_the_tests_register():
 
 #: Per file: (replayed here, not run, replayed in another module). Replayed here: 44
 #: named tests, all passing; 7 of them assert a documented difference (DOCUMENTED_DIFFERENCE:
-#: 10_basic's missing processor types; 210_pipeline_processor's cycle, templated name,
+#: 10_basic's missing processor types (date_index_name, network_direction, script); 210_pipeline_processor's cycle, templated name,
 #: _ingest.pipeline and missing pipeline; 90_simulate's cycle and missing pipeline). Not run: 6
 #: (4 need cluster state or Painless's field API, 2 differ). Replayed elsewhere: 3.
 TALLY: dict[str, tuple[int, int, int]] = {

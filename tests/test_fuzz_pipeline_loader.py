@@ -209,6 +209,22 @@ PROCESSOR_OPTIONS: dict[str, dict[str, tuple[bool, st.SearchStrategy]]] = {
         "ecs_compatibility": (False, st.just("disabled")),
         "ignore_missing": (False, st.booleans()),
     },
+    "csv": {
+        "field": (True, field_paths),
+        "target_fields": (True, st.lists(field_paths, min_size=1, max_size=3)),
+        "separator": (False, st.sampled_from([",", ";", "|", "\t", " "])),
+        "quote": (False, st.sampled_from(['"', "'", "|"])),
+        "trim": (False, st.booleans()),
+        "empty_value": (False, json_values),
+        "ignore_missing": (False, st.booleans()),
+    },
+    "uri_parts": {
+        "field": (True, field_paths),
+        "target_field": (False, field_paths),
+        "keep_original": (False, st.booleans()),
+        "remove_if_successful": (False, st.booleans()),
+        "ignore_missing": (False, st.booleans()),
+    },
     "foreach": {
         "field": (True, field_paths),
         "processor": (True, st.sampled_from([{"uppercase": {"field": "_ingest._value"}}, {"set": {"field": "_ingest._value", "value": 1}}])),

@@ -1156,3 +1156,5 @@ COMMON_PROCESSORS: dict[str, Factory] = {
 COMMON_PROCESSORS["date"] = _deferred("dates", "DateProcessor")
 COMMON_PROCESSORS["grok"] = _deferred("grok", "GrokProcessor")
 COMMON_PROCESSORS["community_id"] = _deferred("community_id", "CommunityIdProcessor")
+COMMON_PROCESSORS["csv"] = _deferred("csv", "CsvProcessor")
+COMMON_PROCESSORS["uri_parts"] = _deferred("uri_parts", "UriPartsProcessor")
