@@ -32,7 +32,8 @@ from .processors import Processor, WasmProcessor
 from .processors.builtins import BUILTIN_PROCESSORS, MAX_NESTED_PIPELINES, PipelineProcessor, check_options
 from .processors.builtins import COMMON_OPTIONS as COMMON_PROCESSOR_KEYS  # noqa: F401  (options every processor takes)
 from .processors.compound import OnFailureProcessor
-from .processors.field_processors import COMMON_PROCESSORS, foreach_factory
+from .processors.common import COMMON_PROCESSORS
+from .processors.foreach import foreach_factory
 from .processors.conditional import ConditionalProcessor
 from .processors.fluentbit import OPTIONS as FLUENTBIT_OPTIONS, FluentBitProcessor
 from .condition import Condition, ConditionSyntaxError

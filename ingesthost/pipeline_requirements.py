@@ -163,7 +163,7 @@ def check_processor_types(
 def known_processor_types() -> set[str]:
     """The processor types a pipeline may use (those the builder has factories for)."""
     from .processors.builtins import BUILTIN_PROCESSORS
-    from .processors.field_processors import COMMON_PROCESSORS
+    from .processors.common import COMMON_PROCESSORS
 
     return {"wasm", "pipeline", "foreach", *BUILTIN_PROCESSORS, *COMMON_PROCESSORS}
 

@@ -126,7 +126,7 @@ PROCESSOR_OPTIONS: dict[str, dict[str, tuple[bool, st.SearchStrategy]]] = {
         "name": (True, st.sampled_from(["sub", "sub_json", "sub.yml"])),
         "ignore_missing_pipeline": (False, st.booleans()),
     },
-    # Elasticsearch's common processors (ingesthost/processors/field_processors.py)
+    # Elasticsearch's common processors (registered in ingesthost/processors/common.py)
     **{
         kind: {"field": (True, field_paths), "target_field": (False, field_paths), "ignore_missing": (False, st.booleans())}
         for kind in ("lowercase", "uppercase", "trim", "html_strip", "urldecode", "bytes")

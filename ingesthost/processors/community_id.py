@@ -50,7 +50,7 @@ from .builtins import (
     read_string,
     set_field,
 )
-from .field_processors import _cast_error, _error
+from .field_base import cast_error, field_error
 from .javaisms import parse_java_int
 
 __all__ = [
@@ -128,12 +128,12 @@ def _parse_int(value: Any, what: str) -> int:
             return parse_java_int(value, decode=False)
         except ValueError:
             pass
-    raise _error(f"unable to parse {what} [{java_string(value)}]")
+    raise field_error(f"unable to parse {what} [{java_string(value)}]")
 
 
 def _from_number(number: int) -> int:
     if number < 0 or number >= 255:
-        raise _error(f"invalid transport protocol number [{number}]")
+        raise field_error(f"invalid transport protocol number [{number}]")
     return number
 
 
@@ -142,7 +142,7 @@ def transport_number(value: Any) -> int:
     number, a numeric string, or one of Elasticsearch's protocol names (any
     case); 0..254."""
     if isinstance(value, bool):
-        raise _error("could not convert value of type [boolean] to transport protocol")
+        raise field_error("could not convert value of type [boolean] to transport protocol")
     if isinstance(value, (int, float)):
         return _from_number(_int_value(value))
     if isinstance(value, str):
@@ -152,9 +152,9 @@ def transport_number(value: Any) -> int:
         try:
             number = parse_java_int(value, decode=False)
         except ValueError:
-            raise _error(f"could not convert string [{value}] to transport protocol") from None
+            raise field_error(f"could not convert string [{value}] to transport protocol") from None
         return _from_number(number)
-    raise _error(f"could not convert value of type [{json_type(value)}] to transport protocol")
+    raise field_error(f"could not convert value of type [{json_type(value)}] to transport protocol")
 
 
 # -- addresses ---------------------------------------------------------------------------------
@@ -257,7 +257,7 @@ def parse_ip(text: str) -> bytes:
 
 def _uint16(number: int) -> bytes:
     if not 0 <= number <= 65535:
-        raise _error(f"number [{number}] must be a value between 0 and 65535")
+        raise field_error(f"number [{number}] must be a value between 0 and 65535")
     return number.to_bytes(2, "big")
 
 
@@ -368,7 +368,7 @@ class CommunityIdProcessor(_Builtin):
             if flow_id is None:
                 if self.ignore_missing:
                     return document
-                raise _error("unable to construct flow from document")
+                raise field_error("unable to construct flow from document")
             path, parts = self.target_field.resolve(document)
             set_field(document, parts, path, flow_id)
         except _FieldError as exc:
@@ -405,7 +405,7 @@ class CommunityIdProcessor(_Builtin):
     def _read_ip(self, document: IngestDocument, field: _FieldName) -> str | None:
         value = self._read(document, field, self.ignore_missing)
         if value is not None and not isinstance(value, str):
-            raise _cast_error(field.resolve(document)[0], value, "string")
+            raise cast_error(field.resolve(document)[0], value, "string")
         return value
 
     def _flow_id(self, document: IngestDocument) -> str | None:
@@ -429,11 +429,11 @@ class CommunityIdProcessor(_Builtin):
             value = self._read(document, self.source_port, self.ignore_missing)
             source_port = _parse_int(value, "source port")
             if not 1 <= source_port <= 65535:
-                raise _error(f"invalid source port [{java_string(value)}]")
+                raise field_error(f"invalid source port [{java_string(value)}]")
             value = self._read(document, self.destination_port, self.ignore_missing)
             destination_port = _parse_int(value, "destination port")
             if not 1 <= destination_port <= 65535:
-                raise _error(f"invalid destination port [{java_string(value)}]")
+                raise field_error(f"invalid destination port [{java_string(value)}]")
         elif protocol == _ICMP or protocol == _ICMPV6:
             icmp_type = _parse_int(self._read(document, self.icmp_type, True), "icmp type")
             icmp_code = _parse_int(self._read(document, self.icmp_code, True), "icmp code")

@@ -53,7 +53,7 @@ from .builtins import (
     read_string,
     set_field,
 )
-from .field_processors import FieldProcessor, _cast_error, _read_strings
+from .field_base import FieldProcessor, cast_error, read_strings
 
 __all__ = ["CsvProcessor", "csv_fields"]
 
@@ -237,7 +237,7 @@ class CsvProcessor(FieldProcessor):
                 raise PipelineConfigError("[empty_value] required property is missing")
             check_json(empty_value, "empty_value")
         ignore_missing = read_bool(options, "ignore_missing", False)
-        targets = _read_strings(options, "target_fields", required=True)
+        targets = read_strings(options, "target_fields", required=True)
         assert field is not None and targets is not None
         if not targets:
             raise PipelineConfigError("[target_fields] target fields list can't be empty")
@@ -259,7 +259,7 @@ class CsvProcessor(FieldProcessor):
 
     def write(self, document: IngestDocument, value: Any, path: str, parts: list[str]) -> None:
         if not isinstance(value, str):
-            raise _cast_error(path, value, "string")
+            raise cast_error(path, value, "string")
         targets = self.targets
         empty_value = self.empty_value
         fields = csv_fields(

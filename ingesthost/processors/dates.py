@@ -42,7 +42,7 @@ from ..condition import java_string
 from ..document import IngestDocument
 from ..errors import PipelineConfigError
 from .builtins import Template, _FieldName, read_string, set_field
-from .field_processors import FieldProcessor, _error
+from .field_base import FieldProcessor, field_error
 from .javaisms import parse_java_double, parse_java_int
 
 __all__ = ["DateProcessor", "JavaDateFormat", "ZonedTime", "parse_date", "zone_of"]
@@ -688,7 +688,7 @@ class DateProcessor(FieldProcessor):
             zone = zone_of(self.timezone.render(document)) if self.timezone is not None else _UTC
             language = locale_of(self.locale.render(document)) if self.locale is not None else ""
         except DateError:
-            raise _error(f"unable to parse date [{text}]") from None
+            raise field_error(f"unable to parse date [{text}]") from None
         for fmt in self.formats:
             try:
                 result = self._parse(fmt, text, zone, language)
@@ -696,7 +696,7 @@ class DateProcessor(FieldProcessor):
             except (DateError, ValueError, OverflowError):
                 continue
         if result is None:
-            raise _error(f"unable to parse date [{text}]")
+            raise field_error(f"unable to parse date [{text}]")
         assert self.target_field is not None
         target, target_parts = self.target_field.resolve(document)
         set_field(document, target_parts, target, self.formatter.format(result))

@@ -1,4 +1,5 @@
-"""Elasticsearch's dissect patterns (``libs/dissect``), ported rule for rule.
+"""Elasticsearch's ``dissect`` processor and its patterns (``libs/dissect``),
+ported rule for rule.
 
 A pattern is keys between delimiters: ``%{a} %{b},%{c}``. Matching walks
 the input's UTF-8 bytes left to right looking for each delimiter in turn,
@@ -10,14 +11,23 @@ quirks included. Key modifiers:
 * ``%{*a}`` ... ``%{&a}``: the first's value names the field, the second's is its value;
 * ``%{?a}`` and ``%{}`` match and are dropped;
 * ``%{a->}`` skips repeats of the delimiter that follows.
+
+:class:`DissectProcessor` (the ``dissect`` processor) is at the end: a
+:class:`~.field_base.FieldProcessor` writing each key the pattern yields.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["DissectError", "DissectPattern"]
+from ..document import IngestDocument
+from ..errors import PipelineConfigError
+from .builtins import read_string, set_field
+from .field_base import FieldProcessor, cast_error, field_path
+
+__all__ = ["DissectError", "DissectPattern", "DissectProcessor"]
 
 _LEADING_DELIMITER = re.compile(r"^(.*?)%", re.S)
 _KEY_DELIMITER = re.compile(r"%\{([^}]*?)}([^%]*)", re.S)
@@ -188,3 +198,30 @@ class _Match:
         for name, values in self.appends.items():
             results[name] = separator.join(v for _, _, v in sorted(values))
         return results
+
+
+# -- the processor -------------------------------------------------------------------------------
+
+
+class DissectProcessor(FieldProcessor):
+    """``dissect``: split a string by a dissect ``pattern`` into fields."""
+
+    type = "dissect"
+    options = frozenset({"pattern", "append_separator"})
+    takes_target = False
+
+    def configure(self, options: dict[str, Any]) -> None:
+        pattern = read_string(options, "pattern")
+        separator = read_string(options, "append_separator", required=False) or ""
+        assert pattern is not None
+        try:
+            self.pattern = DissectPattern(pattern, separator)
+        except DissectError as exc:
+            raise PipelineConfigError(f"[pattern] {exc}") from None
+
+    def write(self, document: IngestDocument, value: Any, path: str, parts: list[str]) -> None:
+        if not isinstance(value, str):
+            raise cast_error(path, value, "string")
+        for name, result in self.pattern.parse(value).items():
+            set_field(document, field_path(name), name, result)
+

@@ -50,7 +50,7 @@ from ..document import IngestDocument
 from ..errors import PipelineConfigError
 from . import wasm as _wasm
 from .builtins import read_bool, read_string, set_field
-from .field_processors import FieldProcessor, _cast_error, _error, _path
+from .field_base import FieldProcessor, cast_error, field_error, field_path
 from .grok_bank import ECS_COMPATIBILITY_MODES, builtin_patterns
 from .javaisms import parse_java_double, parse_java_float, parse_java_int
 
@@ -424,15 +424,15 @@ class GrokProcessor(FieldProcessor):
 
     def write(self, document: IngestDocument, value: Any, path: str, parts: list[str]) -> None:
         if not isinstance(value, str):
-            raise _cast_error(path, value, "string")
+            raise cast_error(path, value, "string")
         matches = self._captures(value)
         if matches is None:
-            raise _error(f"Provided Grok expressions do not match field value: [{value}]")
+            raise field_error(f"Provided Grok expressions do not match field value: [{value}]")
         index = "0"
         for name, captured in matches.items():
             if name.startswith(_MATCH_KEY + "."):
                 index = name[len(_MATCH_KEY) + 1:]
                 continue
-            set_field(document, _path(name), name, captured)
+            set_field(document, field_path(name), name, captured)
         if self.trace_match:
-            set_field(document, _path(_MATCH_KEY), _MATCH_KEY, index)
+            set_field(document, field_path(_MATCH_KEY), _MATCH_KEY, index)

@@ -46,7 +46,7 @@ from typing import Any, NamedTuple
 
 from ..document import IngestDocument
 from .builtins import check_options, read_bool, read_string, remove_field, set_field
-from .field_processors import FieldProcessor, _cast_error
+from .field_base import FieldProcessor, cast_error
 
 __all__ = [
     "JavaNumberFormatError",
@@ -941,7 +941,7 @@ class UriPartsProcessor(FieldProcessor):
 
     def write(self, document: IngestDocument, value: Any, path: str, parts: list[str]) -> None:
         if not isinstance(value, str):
-            raise _cast_error(path, value, "string")
+            raise cast_error(path, value, "string")
         found = uri_parts(value, self.keep_original)
         assert self.target_field is not None
         target, target_parts = self.target_field.resolve(document)
