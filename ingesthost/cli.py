@@ -31,7 +31,7 @@ from .artifact import KNOWN_CPU_FEATURES
 from .engine import COMPILERS, DEFAULT_COMPILER, DEFAULT_ENGINE, ENGINE_KINDS
 from . import cli_elasticsearch
 from . import runtime as runtimes
-from .errors import IngestHostError
+from .errors import IngestHostError, InputError
 from .inspection import inspect_target
 from . import stored_pipeline
 from .loader import CACHE_ENV, DEFAULT_MAX_MEMORY, CompileCache, compile_artifact, default_cache_dir
@@ -933,7 +933,10 @@ def _simulate_documents(data: bytes, source: str) -> list[Any]:
         except orjson.JSONDecodeError:
             whole = None  # several lines: NDJSON
         if isinstance(whole, dict) and "docs" in whole and set(whole) <= {"docs", "pipeline"}:
-            return parse_request(whole)
+            try:
+                return parse_request(whole)
+            except InputError as exc:  # name the file, not "<input>"
+                raise InputError(exc.problem, source=source) from None
         if isinstance(whole, list):
             if not all(isinstance(doc, dict) for doc in whole):
                 raise IngestHostError(f"{source}: a JSON list of documents must hold objects only")

@@ -98,6 +98,9 @@ def parse_request(body: Any) -> list[SimulateDocument]:
         extra = set(entry) - {"_source", "_index", "_id", "_version", "_routing"}
         if extra:
             raise InputError(f"docs[{number}]: unsupported field(s) {', '.join(sorted(map(str, extra)))}")
+        inside = [key for key in METADATA_FIELDS if key in entry["_source"]]
+        if inside:
+            raise InputError(f"docs[{number}]: {_metadata_inside(inside[0])}")
         version = entry.get("_version", MATCH_ANY_VERSION)
         try:
             version = int(version)
@@ -163,12 +166,13 @@ def _fresh(doc: SimulateDocument) -> IngestDocument:
     except (TypeError, orjson.JSONEncodeError) as exc:
         raise InputError(f"document is not JSON-serialisable: {exc}") from None
     inside = [key for key in METADATA_FIELDS if key in source]
-    if inside:
-        raise InputError(
-            f"field [{inside[0]}] is a metadata field and cannot be added inside a document's _source: "
-            "give it beside _source"
-        )
+    if inside:  # a SimulateDocument made by hand (parse_request refuses these with the entry's place)
+        raise InputError(_metadata_inside(inside[0]))
     return IngestDocument(with_metadata(source, doc.index, doc.id, doc.routing))
+
+
+def _metadata_inside(key: str) -> str:
+    return f"field [{key}] is a metadata field and cannot be added inside a document's _source: give it beside _source"
 
 
 def _doc_body(meta: SimulateDocument, document: IngestDocument, pipeline_id: str | None = None) -> dict[str, Any]:

@@ -344,3 +344,11 @@ def test_plain_documents_carry_their_metadata_and_set_on_index_changes_it() -> N
         (entry,) = pipeline.simulate([{"_index": "logs", "_id": "7", "a": 1}])["docs"]
     assert entry["doc"]["_index"] == "logs-2" and entry["doc"]["_id"] == "7"
     assert entry["doc"]["_source"] == {"a": 1, "seen": "7"}
+
+
+def test_cli_simulate_names_the_file_and_entry_of_a_bad_request_body(tmp_path, capsysbinary) -> None:
+    body = tmp_path / "request.json"
+    body.write_text(json.dumps({"docs": [{"_source": {"a": 1}}, {"_id": "1", "_source": {"_id": "2"}}]}))
+    code, _, err = run_cli(["simulate", "--no-cache", "--pipeline", str(SAMPLE_PIPELINE), str(body)], capsysbinary)
+    assert code == 2
+    assert f"{body}: docs[1]: field [_id] is a metadata field".encode() in err
