@@ -113,10 +113,8 @@ class AppendProcessor(_Builtin):
             path, parts = self.field.resolve(document)
             if self.copy_from is not None:
                 source, source_parts = self.copy_from.resolve(document)
-                if self.ignore_empty_values and not has_field(document, source_parts, source):
-                    value = None  # a missing source is an empty value: nothing to append
-                else:
-                    value = deep_copy(get_field(document, source_parts, source))
+                # with ignore_empty_values a missing source reads as null: an empty value, not appended
+                value = deep_copy(get_field(document, source_parts, source, ignore_missing=self.ignore_empty_values))
             else:
                 assert self.value is not None
                 value = self.value.resolve(document)
